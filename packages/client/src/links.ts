@@ -1,0 +1,55 @@
+import type { TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import type { AppRouter } from '@credits/service';
+import { CreditsError } from './errors';
+
+/** Outermost: whatever failed, after any retries, reaches the caller as a CreditsError. */
+export function creditsErrorLink(): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        const subscription = next(op).subscribe({
+          next: (value) => observer.next(value),
+          error: (error) => observer.error(CreditsError.from(error)),
+          complete: () => observer.complete(),
+        });
+        return () => subscription.unsubscribe();
+      });
+}
+
+/**
+ * Gives every mutation an idempotency key unless the caller chose one. It sits before the retry
+ * link, so every attempt of one call carries the same key and the service applies it once.
+ */
+export function idempotencyKeyLink(): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) => {
+      const input = op.input;
+      if (op.type !== 'mutation' || typeof input !== 'object' || input === null || Array.isArray(input)) return next(op);
+      if ((input as { idempotencyKey?: unknown }).idempotencyKey !== undefined) return next(op);
+      return next({ ...op, input: { ...input, idempotencyKey: globalThis.crypto.randomUUID() } });
+    };
+}
+
+export interface RetryOptions {
+  /** Attempts after the first (default 3). */
+  retries?: number;
+  /** Delay before the first retry, doubled for each next one, with jitter (default 100 ms). */
+  minDelayMs?: number;
+  /** Cap on the delay (default 2000 ms). */
+  maxDelayMs?: number;
+}
+
+/**
+ * Retry only what may succeed unchanged: no answer at all (network), 5xx, and 429. Never another
+ * 4xx: the same request would fail the same way.
+ */
+export function isRetryable(error: { data?: { httpStatus?: number } | null }): boolean {
+  const status = error.data?.httpStatus;
+  return status === undefined || status >= 500 || status === 429;
+}
+
+export function retryDelay(attempt: number, { minDelayMs = 100, maxDelayMs = 2_000 }: RetryOptions): number {
+  const base = Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * (base / 2);
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Our id (a number) or the caller's external id (a string, e.g. an Auth0 subject `auth0|123456`). */
+export const userRef = z.union([z.number().int().positive().max(2_147_483_647), z.string().trim().min(1).max(255)], {
+  error: 'must be a positive integer id or a non-empty external id string',
+});
+export type UserRef = z.input<typeof userRef>;
+
+/** Keys starting with `daily:` belong to the daily grant (`daily:YYYY-MM-DD`, one per user per day). */
+export const RESERVED_KEY_PREFIX = 'daily:';
+
+/** Same key and same parameters: the original result, nothing written; same key, other parameters: CONFLICT. */
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .refine((k) => !k.startsWith(RESERVED_KEY_PREFIX), `must not start with the reserved prefix "${RESERVED_KEY_PREFIX}"`);
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Cursor pagination: pass a page's `nextCursor` back to get the page after it. */
+export const pageInput = {
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().min(1).max(200).optional(),
+};
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const text = (max: number) => z.string().trim().min(1).max(max);

@@ -1,0 +1,6 @@
+import './messages';
+export * from './amount';
+export * from './common';
+export * from './credits';
+export * from './errors';
+export * from './users';

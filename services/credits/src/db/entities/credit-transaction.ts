@@ -1,0 +1,31 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { TRANSACTION_TYPES } from '@credits/contract';
+import { User } from './user';
+
+/**
+ * The append-only ledger: one row per balance change, written in the same statement as the balance.
+ * Rows are never updated or deleted. Invariants, enforced by the table itself:
+ * - balanceAfter = balanceBefore + amount, and balanceAfter >= 0;
+ * - an idempotency key is used at most once per user.
+ */
+export const CreditTransaction = defineEntity({
+  name: 'CreditTransaction',
+  tableName: 'credit_transactions',
+  properties: {
+    id: p.bigint('number').primary(),
+    user: () => p.manyToOne(User),
+    type: p.enum(TRANSACTION_TYPES),
+    amount: p.decimal().precision(20).scale(4),
+    balanceBefore: p.decimal().precision(20).scale(4),
+    balanceAfter: p.decimal().precision(20).scale(4).check('balance_after >= 0'),
+    description: p.string().length(500).nullable(),
+    referenceId: p.string().length(255).nullable(),
+    usageRecordId: p.bigint('number').nullable(),
+    idempotencyKey: p.string().length(255).nullable(),
+    requestHash: p.string().length(64).nullable(),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+  uniques: [{ properties: ['user', 'idempotencyKey'] }],
+  indexes: [{ properties: ['user', 'id'] }],
+  checks: [{ name: 'credit_transactions_chain_check', expression: 'balance_after = balance_before + amount' }],
+});

@@ -1,0 +1,6 @@
+import { CreditAccount } from './credit-account';
+import { CreditTransaction } from './credit-transaction';
+import { User } from './user';
+
+export { CreditAccount, CreditTransaction, User };
+export const entities = [User, CreditAccount, CreditTransaction];

@@ -1,0 +1,34 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../log';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export type { EntityManager } from '@mikro-orm/postgresql';
+export { MikroORM };
+
+export function ormConfig(url: string, poolSize: number) {
+  return defineConfig({
+    clientUrl: url,
+    entities,
+    extensions: [Migrator],
+    // Listed, not discovered from files, so the bundled service carries its migrations.
+    migrations: { migrationsList: migrations, path: 'src/db/migrations', silent: true },
+    pool: { min: 0, max: poolSize },
+    // A fresh EntityManager per request (em.fork()); the global one must never hold state.
+    allowGlobalContext: false,
+  });
+}
+
+/** Connects and applies every pending migration (each in its own transaction, all or nothing). */
+export async function openDatabase(url: string, poolSize: number, log: Logger): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(url, poolSize));
+  try {
+    const applied = await orm.migrator.up();
+    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+  return orm;
+}

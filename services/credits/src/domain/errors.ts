@@ -1,0 +1,45 @@
+import type { ErrorCode, ErrorDetails } from '@credits/contract';
+import { MAX_BALANCE } from '@credits/contract';
+
+/**
+ * A failure the caller can act on: the code says which kind (the API layers map it to their
+ * status), the message says what happened in words, the details carry the facts. Anything else
+ * thrown from the domain is a bug, reported to callers as an internal error.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetails,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const userNotFound = (userId: number | string) =>
+  new DomainError('NOT_FOUND', `User not found: ${userId}`, { reason: 'USER_NOT_FOUND', userId });
+
+export const emailTaken = (email: string) =>
+  new DomainError('CONFLICT', `A user with email ${email} already exists`, { reason: 'EMAIL_TAKEN', email });
+
+export const externalIdTaken = (externalId: string) =>
+  new DomainError('CONFLICT', `A user with external id ${externalId} already exists`, { reason: 'EXTERNAL_ID_TAKEN', externalId });
+
+export const insufficientCredits = (balance: number, required: number) =>
+  new DomainError('PAYMENT_REQUIRED', `Insufficient credits: balance ${balance}, required ${required}`, {
+    reason: 'INSUFFICIENT_CREDITS',
+    balance,
+    required,
+  });
+
+export const idempotencyKeyReused = (idempotencyKey: string) =>
+  new DomainError('CONFLICT', `Idempotency key ${idempotencyKey} was already used with different parameters`, {
+    reason: 'IDEMPOTENCY_KEY_REUSED',
+    idempotencyKey,
+  });
+
+export const balanceLimit = () =>
+  new DomainError('BAD_REQUEST', `The balance would exceed the maximum of ${MAX_BALANCE}`, { reason: 'BALANCE_LIMIT', limit: MAX_BALANCE });
+
+export const badRequest = (message: string) => new DomainError('BAD_REQUEST', message);

@@ -1,0 +1,154 @@
+import type {
+  Balance,
+  ConsumeInput,
+  Decimal,
+  LedgerResult,
+  RechargeInput,
+  ResetInput,
+  SetInput,
+  Transaction,
+  TransactionPage,
+  TransactionsInput,
+  TransactionType,
+  UserRef,
+} from '@credits/contract';
+import type { EntityManager } from '../db/orm';
+import { query } from '../db/sql';
+import { balanceLimit, idempotencyKeyReused, insufficientCredits, userNotFound } from './errors';
+import { requestHash } from './idempotency';
+import { decodeCursor, toPage } from './pagination';
+import { resolveUserId } from './users';
+
+/**
+ * The ledger. Its rules, kept by the `credits_apply` function and the tables' constraints (see
+ * the ledger migrations), not by this file:
+ * - every balance change is one credit_transactions row, written in the same transaction, so a
+ *   user's balance always equals the sum of their transaction amounts;
+ * - no change takes a balance below zero, however many run at once;
+ * - a change sent again with its idempotency key is applied once.
+ * This file turns requests into calls of that function, and its outcomes into results or errors.
+ */
+
+/** A row of credit_transactions as PostgreSQL returns it: numerics as exact strings. */
+interface TransactionRow {
+  id: string;
+  user_id: number;
+  type: TransactionType;
+  amount: string;
+  balance_before: string;
+  balance_after: string;
+  description: string | null;
+  reference_id: string | null;
+  usage_record_id: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+}
+
+interface ApplyRow extends TransactionRow {
+  outcome: 'applied' | 'replayed' | 'key_reused' | 'insufficient' | 'balance_limit' | 'user_not_found';
+  current_balance: string | null;
+}
+
+interface Change {
+  type: 'recharge' | 'consume' | 'reset' | 'adjust';
+  /** recharge/consume: the amount moved; adjust: the new balance; reset: none. */
+  amount: Decimal | null;
+  description?: string | undefined;
+  referenceId?: string | undefined;
+  usageRecordId?: number | undefined;
+}
+
+const APPLY = `select r.outcome, r.current_balance, (r.tx).*
+  from credits_apply($1, $2, $3, $4, $5, $6, $7, $8, $9) r`;
+
+async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
+  const [id, externalId] = typeof userId === 'number' ? [userId, null] : [null, userId];
+  const hash =
+    idempotencyKey === undefined
+      ? null
+      : requestHash(change.type, change.amount, change.description, change.referenceId, change.usageRecordId);
+  const [row] = await query<ApplyRow>(em, APPLY, [
+    id,
+    externalId,
+    change.type,
+    change.amount,
+    change.description ?? null,
+    change.referenceId ?? null,
+    change.usageRecordId ?? null,
+    idempotencyKey ?? null,
+    hash,
+  ]);
+  switch (row!.outcome) {
+    case 'applied':
+      return { ...toTransaction(row!), replayed: false };
+    case 'replayed':
+      return { ...toTransaction(row!), replayed: true };
+    case 'key_reused':
+      throw idempotencyKeyReused(idempotencyKey!);
+    case 'insufficient':
+      throw insufficientCredits(Number(row!.current_balance), Number(change.amount));
+    case 'balance_limit':
+      throw balanceLimit();
+    case 'user_not_found':
+      throw userNotFound(userId);
+  }
+}
+
+export const recharge = (em: EntityManager, i: RechargeInput) =>
+  apply(em, i.userId, { type: 'recharge', amount: i.amount, description: i.description, referenceId: i.referenceId }, i.idempotencyKey);
+
+export const consume = (em: EntityManager, i: ConsumeInput) =>
+  apply(em, i.userId, { type: 'consume', amount: i.amount, description: i.description, usageRecordId: i.usageRecordId }, i.idempotencyKey);
+
+/** The balance becomes 0, recorded as a `reset` row for whatever it held. */
+export const reset = (em: EntityManager, i: ResetInput) => apply(em, i.userId, { type: 'reset', amount: null }, i.idempotencyKey);
+
+/** An external update: the balance becomes `i.balance`, recorded as an `adjust` row for the difference. */
+export const setBalance = (em: EntityManager, i: SetInput) =>
+  apply(em, i.userId, { type: 'adjust', amount: i.balance, description: i.reason }, i.idempotencyKey);
+
+export async function getBalance(em: EntityManager, userId: UserRef): Promise<Balance> {
+  const [id, externalId] = typeof userId === 'number' ? [userId, null] : [null, userId];
+  const [row] = await query<{ user_id: number; balance: string; updated_at: Date }>(
+    em,
+    `select c.user_id, c.balance, c.updated_at from credits c
+      where c.user_id = coalesce($1::integer, (select u.id from users u where u.external_id = $2))`,
+    [id, externalId],
+  );
+  if (!row) throw userNotFound(userId);
+  return { userId: row.user_id, balance: Number(row.balance), updatedAt: row.updated_at };
+}
+
+/** Newest first. `from` and `to` bound `createdAt`, both inclusive. */
+export async function listTransactions(em: EntityManager, i: TransactionsInput): Promise<TransactionPage> {
+  const userId = await resolveUserId(em, i.userId);
+  const rows = await query<TransactionRow>(
+    em,
+    `select t.* from credit_transactions t
+      where t.user_id = $1
+        and ($2::text is null or t.type = $2)
+        and ($3::timestamptz is null or t.created_at >= $3)
+        and ($4::timestamptz is null or t.created_at <= $4)
+        and ($5::bigint is null or t.id < $5)
+      order by t.id desc
+      limit $6`,
+    [userId, i.type ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1],
+  );
+  return toPage(rows.map(toTransaction), i.limit, (t) => t.id);
+}
+
+function toTransaction(row: TransactionRow): Transaction {
+  return {
+    id: Number(row.id),
+    userId: row.user_id,
+    type: row.type,
+    amount: Number(row.amount),
+    balanceBefore: Number(row.balance_before),
+    balanceAfter: Number(row.balance_after),
+    description: row.description,
+    referenceId: row.reference_id,
+    usageRecordId: row.usage_record_id === null ? null : Number(row.usage_record_id),
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+  };
+}

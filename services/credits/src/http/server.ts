@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createContextInner, type Deps } from '../trpc/init';
+import { appRouter } from '../trpc/router';
+
+/** Bodies above this are refused (413) before any parsing. */
+const MAX_BODY_BYTES = 1_000_000;
+/** Calls in one tRPC batch request. */
+const MAX_BATCH = 100;
+/** How long /ready waits for the database before it says no. */
+const READY_TIMEOUT_MS = 2_000;
+
+export function createHttpServer(deps: Deps): http.Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH,
+    createContext: ({ req }) => createContextInner(deps, req.headers['x-request-id'] as string),
+    onError: ({ error, path, ctx }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') (ctx?.log ?? deps.log).error({ err: error.cause ?? error, path }, 'call failed');
+    },
+  });
+
+  return http.createServer((req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
+    res.once('finish', () => {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      deps.log.info({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, 'request');
+    });
+
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (req.method === 'GET' && pathname === '/health') return json(res, 200, { status: 'healthy' });
+    if (req.method === 'GET' && pathname === '/ready') return void ready(deps, res);
+    json(res, 404, { detail: 'Not Found' });
+  });
+}
+
+/** The caller's request id when it sent a sane one, so logs on both sides line up; else a new one. */
+function requestIdOf(req: http.IncomingMessage): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : randomUUID();
+}
+
+/** Ready means the database answers, within READY_TIMEOUT_MS. */
+async function ready(deps: Deps, res: http.ServerResponse): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${READY_TIMEOUT_MS} ms` }), READY_TIMEOUT_MS);
+  });
+  const check = await Promise.race([deps.orm.checkConnection(), timeout]);
+  clearTimeout(timer);
+  if (check.ok) return json(res, 200, { status: 'ready' });
+  json(res, 503, { status: 'unavailable', detail: `database: ${check.reason}` });
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,91 @@
+/**
+ * The tRPC setup, in the order a request meets it: context, tRPC itself, middlewares, procedures.
+ */
+import { randomUUID } from 'node:crypto';
+import { ERROR_STATUS, type ErrorCode, type ErrorData, type ErrorDetails } from '@credits/contract';
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import type { EntityManager, MikroORM } from '../db/orm';
+import { DomainError } from '../domain/errors';
+import type { Logger } from '../log';
+
+// 1. CONTEXT
+
+/** What the service hands to every request: long-lived resources, no request state. */
+export interface Deps {
+  orm: MikroORM;
+  log: Logger;
+}
+
+export interface Context {
+  requestId: string;
+  /** A fresh EntityManager for this request only. */
+  em: EntityManager;
+  log: Logger;
+}
+
+/** The context of one call, from resources alone: tests use it to call procedures without HTTP. */
+export function createContextInner(deps: Deps, requestId: string = randomUUID()): Context {
+  return { requestId, em: deps.orm.em.fork(), log: deps.log.child({ requestId }) };
+}
+
+// 2. INITIALIZATION
+
+/** Every error reaches callers in this shape. Its `data` carries the facts they need (ErrorData). */
+export interface ErrorShape {
+  message: string;
+  code: number;
+  data: ErrorData;
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }): ErrorShape {
+    const details = detailsOf(error);
+    const code = error.code as ErrorCode;
+    return {
+      message: messageOf(error, details),
+      code: shape.code,
+      data: { code, httpStatus: ERROR_STATUS[code], ...(shape.data.path ? { path: shape.data.path } : {}), ...details },
+    };
+  },
+});
+
+function detailsOf(error: TRPCError): ErrorDetails | undefined {
+  if (error.cause instanceof DomainError) return error.cause.details;
+  if (error.cause instanceof ZodError) {
+    return {
+      reason: 'INVALID_INPUT',
+      issues: error.cause.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    };
+  }
+  return undefined;
+}
+
+function messageOf(error: TRPCError, details: ErrorDetails | undefined): string {
+  if (details?.reason === 'INVALID_INPUT') {
+    return `Invalid input: ${details.issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`;
+  }
+  // An unexpected failure's own message may hold SQL or internals: it goes to the log, not to callers.
+  if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof DomainError)) return 'Internal server error';
+  return error.message;
+}
+
+// 3. MIDDLEWARES
+
+/** A DomainError thrown anywhere below becomes the tRPC error of its code (and so its HTTP status). */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+// 4. PROCEDURES
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(domainErrors);

@@ -1,0 +1,18 @@
+import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
+import { credits } from './credits';
+import { health } from './health';
+import { type ErrorShape, router } from './init';
+import { users } from './users';
+
+// Areas are plain records of procedures. A procedure's type names its input, output and meta but
+// not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
+// the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
+const procedures = { health, users, credits };
+
+export const appRouter = router(procedures);
+
+/** The router type the SDK is typed against. */
+export type AppRouter = TRPCBuiltRouter<
+  { ctx: object; meta: object; errorShape: ErrorShape; transformer: true },
+  TRPCDecorateCreateRouterOptions<typeof procedures>
+>;

@@ -1,0 +1,31 @@
+/**
+ * One PostgreSQL for the whole run (the embedded one the service itself uses), with a migrated
+ * template database; each test file clones it into a database of its own (see db.ts).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { openDatabase } from '../../src/db/orm';
+import { createLogger } from '../../src/log';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The migrated template database; test files clone it. */
+    templateUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-test-'));
+  const log = createLogger('warn');
+  const database = await startEmbeddedPostgres(dataDir, log);
+  const orm = await openDatabase(database.url, 2, log);
+  await orm.close();
+  project.provide('templateUrl', database.url);
+  return async () => {
+    await database.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+}

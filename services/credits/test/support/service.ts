@@ -1,0 +1,44 @@
+import { createCreditsClient, type CreditsClientOptions } from '@credits/client';
+import { type App, startApp } from '../../src/app';
+import type { Config } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { createCallerFactory, createContextInner } from '../../src/trpc/init';
+import { appRouter } from '../../src/trpc/router';
+import { createTestDatabase } from './db';
+
+export interface TestService {
+  app: App;
+  url: string;
+  /** An SDK client over loopback HTTP. */
+  client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
+  /** Procedures called in-process, without HTTP (tRPC's createCaller). */
+  caller(): ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: '.data',
+    dbPoolSize: 20,
+    logLevel: 'silent',
+    shutdownGraceMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** The real service (HTTP server, migrations, pool) on a fresh database of its own. */
+export async function startTestService(overrides: Partial<Config> = {}): Promise<TestService> {
+  const config = testConfig({ databaseUrl: await createTestDatabase(), ...overrides });
+  const app = await startApp(config, createLogger(config.logLevel));
+  const createCaller = createCallerFactory(appRouter);
+  return {
+    app,
+    url: app.url,
+    client: (options) => createCreditsClient({ url: app.url, ...options }),
+    caller: () => createCaller(createContextInner(app.deps)),
+    close: () => app.close(),
+  };
+}
