@@ -20,14 +20,13 @@ export interface Deps {
 
 export interface Context {
   requestId: string;
-  /** A fresh EntityManager for this request only. */
-  em: EntityManager;
+  deps: Deps;
   log: Logger;
 }
 
-/** The context of one call, from resources alone: tests use it to call procedures without HTTP. */
+/** The context of a request, from resources alone: tests use it to call procedures without HTTP. */
 export function createContextInner(deps: Deps, requestId: string = randomUUID()): Context {
-  return { requestId, em: deps.orm.em.fork(), log: deps.log.child({ requestId }) };
+  return { requestId, deps, log: deps.log.child({ requestId }) };
 }
 
 // 2. INITIALIZATION
@@ -84,8 +83,14 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * A fresh EntityManager for each call. Per call, not per request: the calls of one batched
+ * request share its context and run concurrently, and an EntityManager must not be shared.
+ */
+const withEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.deps.orm.em.fork() as EntityManager } }));
+
 // 4. PROCEDURES
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(domainErrors).use(withEntityManager);

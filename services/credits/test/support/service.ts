@@ -6,13 +6,15 @@ import { createCallerFactory, createContextInner } from '../../src/trpc/init';
 import { appRouter } from '../../src/trpc/router';
 import { createTestDatabase } from './db';
 
+const createCaller = createCallerFactory(appRouter);
+
 export interface TestService {
   app: App;
   url: string;
   /** An SDK client over loopback HTTP. */
   client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
   /** Procedures called in-process, without HTTP (tRPC's createCaller). */
-  caller(): ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  caller(): ReturnType<typeof createCaller>;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function startTestService(overrides: Partial<Config> = {}): Promise<TestService> {
   const config = testConfig({ databaseUrl: await createTestDatabase(), ...overrides });
   const app = await startApp(config, createLogger(config.logLevel));
-  const createCaller = createCallerFactory(appRouter);
   return {
     app,
     url: app.url,

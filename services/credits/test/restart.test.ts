@@ -1,0 +1,39 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createCreditsClient } from '@credits/client';
+import { afterAll, expect, it } from 'vitest';
+import { startServiceProcess } from './support/process';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+});
+
+it('balances written before a restart on the same data directory are there after it', async () => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-restart-'));
+  dirs.push(dataDir);
+
+  const first = await startServiceProcess({ DATA_DIR: dataDir });
+  const banner = first.logs.find((l) => String(l.msg).startsWith('Credits service listening on'))!;
+  expect(banner).toMatchObject({ tRPC: `${first.url}/trpc`, database: `embedded PostgreSQL, data in ${dataDir}` });
+  const client = createCreditsClient({ url: first.url });
+  const user = await client.users.create.mutate({ email: 'restart@example.com', name: 'Restart', externalId: 'auth0|restart' });
+  await client.credits.recharge.mutate({ userId: user.id, amount: 12.3456 });
+  await client.credits.consume.mutate({ userId: 'auth0|restart', amount: 2 });
+  expect(await first.stop('SIGTERM')).toBe(0);
+  expect(first.logs.map((l) => l.msg)).toContain('stopped');
+
+  const second = await startServiceProcess({ DATA_DIR: dataDir });
+  try {
+    const again = createCreditsClient({ url: second.url });
+    expect(await again.users.get.query({ userId: 'auth0|restart' })).toEqual(user);
+    expect((await again.credits.balance.query({ userId: user.id })).balance).toBe(10.3456);
+    expect((await again.credits.transactions.query({ userId: user.id })).items).toHaveLength(2);
+    expect((await again.credits.reconcile.query()).ok).toBe(true);
+    // The second start found the cluster and created nothing.
+    expect(second.logs.map((l) => l.msg)).not.toContain('creating the embedded PostgreSQL cluster (first run)');
+  } finally {
+    expect(await second.stop('SIGINT')).toBe(0);
+  }
+});

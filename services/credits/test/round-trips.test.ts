@@ -1,0 +1,34 @@
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { startTestService, type TestService } from './support/service';
+
+/** The hot path reaches the database once per operation: a user's row lock lasts one statement. */
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  return service.close();
+});
+
+it('recharge, consume, reset, set and balance each send exactly one statement', async () => {
+  const caller = service.caller();
+  const { id: userId } = await caller.users.create({ email: 'rt@example.com', name: 'RT' });
+  const statements = vi.spyOn(pg.Client.prototype, 'query');
+  const operations = [
+    () => caller.credits.recharge({ userId, amount: 10, idempotencyKey: 'rt-1' }),
+    () => caller.credits.recharge({ userId, amount: 10, idempotencyKey: 'rt-1' }), // a replay, too
+    () => caller.credits.consume({ userId, amount: 1 }),
+    () => caller.credits.consume({ userId: userId, amount: 1000 }).catch(() => undefined), // and a refusal
+    () => caller.credits.set({ userId, balance: 5 }),
+    () => caller.credits.reset({ userId }),
+    () => caller.credits.balance({ userId }),
+  ];
+  for (const operation of operations) {
+    statements.mockClear();
+    await operation();
+    expect(statements).toHaveBeenCalledTimes(1);
+  }
+});

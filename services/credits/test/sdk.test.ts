@@ -1,0 +1,96 @@
+import { CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from './support/service';
+
+let service: TestService;
+let userId: number;
+beforeAll(async () => {
+  service = await startTestService();
+  userId = (await service.caller().users.create({ email: 'sdk@example.com', name: 'SDK' })).id;
+  await service.caller().credits.recharge({ userId, amount: 1000 });
+});
+afterAll(() => service.close());
+
+interface Sent {
+  url: string;
+  headers: Headers;
+  body: string | undefined;
+}
+
+/** A fetch that records what the SDK sends and answers the first `failures` calls with `failWith`. */
+function scriptedFetch(failures: number, failWith: () => Response | Promise<Response>) {
+  const sent: Sent[] = [];
+  const fetchFn: typeof fetch = async (input, init) => {
+    sent.push({ url: String(input), headers: new Headers(init?.headers), body: init?.body as string | undefined });
+    if (sent.length <= failures) return failWith();
+    return fetch(input, init);
+  };
+  return { sent, fetch: fetchFn };
+}
+
+const keyOf = (s: Sent) => (JSON.parse(s.body!) as { json: { idempotencyKey?: string } }).json.idempotencyKey;
+
+describe('SDK', () => {
+  it('gives each mutation a key and reuses it for the retries of that call', async () => {
+    const f = scriptedFetch(2, () => new Response('upstream down', { status: 503 }));
+    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
+    const tx = await client.credits.consume.mutate({ userId, amount: 1 });
+    expect(f.sent).toHaveLength(3);
+    const keys = f.sent.map(keyOf);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+    expect(tx.idempotencyKey).toBe(keys[0]);
+
+    await client.credits.consume.mutate({ userId, amount: 1 });
+    expect(keyOf(f.sent[3]!)).not.toBe(keys[0]); // a new call, a new key
+  });
+
+  it('keeps a key the caller chose', async () => {
+    const f = scriptedFetch(0, () => new Response());
+    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false });
+    await client.credits.recharge.mutate({ userId, amount: 1, idempotencyKey: 'mine-1' });
+    expect(keyOf(f.sent[0]!)).toBe('mine-1');
+  });
+
+  it('retries network errors and 429, then gives up with NETWORK_ERROR', async () => {
+    const refused = scriptedFetch(99, () => Promise.reject(new TypeError('fetch failed')));
+    const client = createCreditsClient({ url: service.url, fetch: refused.fetch, batch: false, retry: { retries: 2, minDelayMs: 1 } });
+    const error = await client.credits.balance.query({ userId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CreditsError);
+    expect((error as CreditsError).code).toBe('NETWORK_ERROR');
+    expect(refused.sent).toHaveLength(3);
+
+    const limited = scriptedFetch(1, () => new Response('slow down', { status: 429 }));
+    const ok = createCreditsClient({ url: service.url, fetch: limited.fetch, batch: false, retry: { minDelayMs: 1 } });
+    await expect(ok.credits.balance.query({ userId })).resolves.toMatchObject({ userId });
+    expect(limited.sent).toHaveLength(2);
+  });
+
+  it('never retries a 4xx answer from the service', async () => {
+    const f = scriptedFetch(0, () => new Response());
+    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
+    const error = await client.credits.consume.mutate({ userId, amount: 1e9 }).catch((e: unknown) => e);
+    expect(isCreditsError(error) && error.code).toBe('PAYMENT_REQUIRED');
+    expect(f.sent).toHaveLength(1);
+    const notFound = await client.users.get.query({ userId: 'nobody' }).catch((e: unknown) => e);
+    expect(isCreditsError(notFound) && notFound.code).toBe('NOT_FOUND');
+    expect(f.sent).toHaveLength(2);
+  });
+
+  it('sends the API key and extra headers', async () => {
+    const f = scriptedFetch(0, () => new Response());
+    const client = createCreditsClient({ url: `${service.url}/`, fetch: f.fetch, apiKey: 'ck_test_123', headers: () => ({ 'x-tenant': 'acme' }) });
+    await client.health.query();
+    expect(f.sent[0]!.url.startsWith(`${service.url}/trpc/health?`)).toBe(true); // the trailing slash of `url` is dropped
+    expect(f.sent[0]!.headers.get('authorization')).toBe('Bearer ck_test_123');
+    expect(f.sent[0]!.headers.get('x-tenant')).toBe('acme');
+  });
+
+  it('batches calls made together into one request', async () => {
+    const f = scriptedFetch(0, () => new Response());
+    const client = createCreditsClient({ url: service.url, fetch: f.fetch });
+    const [balance, user] = await Promise.all([client.credits.balance.query({ userId }), client.users.get.query({ userId })]);
+    expect(balance.userId).toBe(user.id);
+    expect(f.sent).toHaveLength(1);
+  });
+});
