@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import type {} from './provided';
 
 /** A fresh database for one test file: a copy of the migrated template, made in milliseconds. */
 export async function createTestDatabase(): Promise<string> {

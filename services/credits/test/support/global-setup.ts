@@ -9,13 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { openDatabase } from '../../src/db/orm';
 import { createLogger } from '../../src/log';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The migrated template database; test files clone it. */
-    templateUrl: string;
-  }
-}
+import type {} from './provided';
 
 export default async function setup(project: TestProject) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-test-'));
