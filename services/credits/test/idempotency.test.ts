@@ -1,6 +1,7 @@
 import { createCreditsClient, isIdempotencyConflict } from '@credits/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLossyProxy } from './support/lossy-proxy';
+import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
 import { startTestService, type TestService } from './support/service';
 
 let service: TestService;
@@ -28,9 +29,11 @@ describe('idempotency keys', () => {
   it('the same consume sent 20 times at once with one key charges once', async () => {
     const userId = await newUser(100);
     const client = service.client({ batch: false, retry: false });
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => client.credits.consume.mutate({ userId, amount: 7, idempotencyKey: 'order-42' })),
-    );
+    const gate = await holdBalanceLock(service.databaseUrl, userId);
+    const calls = Array.from({ length: 20 }, () => client.credits.consume.mutate({ userId, amount: 7, idempotencyKey: 'order-42' }));
+    await waitForLockWaiters(service.databaseUrl, 20);
+    await gate.release();
+    const results = await Promise.all(calls);
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     expect(results.filter((r) => r.replayed)).toHaveLength(19);

@@ -1,5 +1,6 @@
 import { isInsufficientCredits } from '@credits/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
 import { startTestService, type TestService } from './support/service';
 
 let service: TestService;
@@ -20,9 +21,11 @@ describe('concurrent consumes on one user', () => {
     const user = await newUser(100);
     // Separate HTTP requests (no batching), spread over several clients, all at once.
     const clients = Array.from({ length: 4 }, () => service.client({ batch: false, retry: false }));
-    const results = await Promise.allSettled(
-      Array.from({ length: 200 }, (_, i) => clients[i % 4]!.credits.consume.mutate({ userId: user.id, amount: 1 })),
-    );
+    const gate = await holdBalanceLock(service.databaseUrl, user.id);
+    const calls = Array.from({ length: 200 }, (_, i) => clients[i % 4]!.credits.consume.mutate({ userId: user.id, amount: 1 }));
+    await waitForLockWaiters(service.databaseUrl, 20); // the pool's 20 connections, all queued on the row
+    await gate.release();
+    const results = await Promise.allSettled(calls);
 
     const ok = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);

@@ -11,6 +11,7 @@ const createCaller = createCallerFactory(appRouter);
 export interface TestService {
   app: App;
   url: string;
+  databaseUrl: string;
   /** An SDK client over loopback HTTP. */
   client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
   /** Procedures called in-process, without HTTP (tRPC's createCaller). */
@@ -38,6 +39,7 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
   return {
     app,
     url: app.url,
+    databaseUrl: config.databaseUrl!,
     client: (options) => createCreditsClient({ url: app.url, ...options }),
     caller: () => createCaller(createContextInner(app.deps)),
     close: () => app.close(),

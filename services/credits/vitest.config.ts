@@ -3,11 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Tests use the SDK's source; the consumer test packs and installs the built package.
-    alias: { '@credits/client': new URL('./packages/client/src/index.ts', import.meta.url).pathname },
+    alias: { '@credits/client': new URL('../../packages/client/src/index.ts', import.meta.url).pathname },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
-    globalSetup: ['services/credits/test/support/global-setup.ts'],
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // CI reads the JSON report (see .ci/run); people read the default one.

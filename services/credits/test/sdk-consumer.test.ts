@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../../services/credits/test/support/service';
+import { startTestService, type TestService } from './support/service';
 
 /**
  * The published SDK, as a consumer gets it: packed to a tarball, installed into a project outside
@@ -12,7 +12,7 @@ import { startTestService, type TestService } from '../../../services/credits/te
  */
 
 const run = promisify(execFile);
-const clientDir = path.resolve(import.meta.dirname, '..');
+const clientDir = path.resolve(import.meta.dirname, '../../../packages/client');
 const workspaceTypeScript = path.resolve(clientDir, '../../node_modules/typescript');
 
 let project: string;
