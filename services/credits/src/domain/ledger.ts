@@ -61,15 +61,16 @@ interface Change {
 const APPLY = `select r.outcome, r.current_balance, (r.tx).*
   from credits_apply($1, $2, $3, $4, $5, $6, $7, $8, $9) r`;
 
+/** A user reference as the SQL's two parameters: our id, or the external id. */
+const idOrExternalId = (ref: UserRef) => (typeof ref === 'number' ? [ref, null] : [null, ref]);
+
 async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
-  const [id, externalId] = typeof userId === 'number' ? [userId, null] : [null, userId];
   const hash =
     idempotencyKey === undefined
       ? null
       : requestHash(change.type, change.amount, change.description, change.referenceId, change.usageRecordId);
   const [row] = await query<ApplyRow>(em, APPLY, [
-    id,
-    externalId,
+    ...idOrExternalId(userId),
     change.type,
     change.amount,
     change.description ?? null,
@@ -78,19 +79,21 @@ async function apply(em: EntityManager, userId: UserRef, change: Change, idempot
     idempotencyKey ?? null,
     hash,
   ]);
-  switch (row!.outcome) {
+  switch (row?.outcome) {
     case 'applied':
-      return { ...toTransaction(row!), replayed: false };
+      return { ...toTransaction(row), replayed: false };
     case 'replayed':
-      return { ...toTransaction(row!), replayed: true };
+      return { ...toTransaction(row), replayed: true };
     case 'key_reused':
       throw idempotencyKeyReused(idempotencyKey!);
     case 'insufficient':
-      throw insufficientCredits(Number(row!.current_balance), Number(change.amount));
+      throw insufficientCredits(Number(row.current_balance), Number(change.amount));
     case 'balance_limit':
       throw balanceLimit();
     case 'user_not_found':
       throw userNotFound(userId);
+    default:
+      throw new Error(`credits_apply answered ${JSON.stringify(row?.outcome)}`);
   }
 }
 
@@ -108,12 +111,11 @@ export const setBalance = (em: EntityManager, i: SetInput) =>
   apply(em, i.userId, { type: 'adjust', amount: i.balance, description: i.reason }, i.idempotencyKey);
 
 export async function getBalance(em: EntityManager, userId: UserRef): Promise<Balance> {
-  const [id, externalId] = typeof userId === 'number' ? [userId, null] : [null, userId];
   const [row] = await query<{ user_id: number; balance: string; updated_at: Date }>(
     em,
     `select c.user_id, c.balance, c.updated_at from credits c
       where c.user_id = coalesce($1::integer, (select u.id from users u where u.external_id = $2))`,
-    [id, externalId],
+    idOrExternalId(userId),
   );
   if (!row) throw userNotFound(userId);
   return { userId: row.user_id, balance: Number(row.balance), updatedAt: row.updated_at };

@@ -2,11 +2,11 @@
  * The tRPC setup, in the order a request meets it: context, tRPC itself, middlewares, procedures.
  */
 import { randomUUID } from 'node:crypto';
-import { ERROR_STATUS, type ErrorCode, type ErrorData, type ErrorDetails } from '@credits/contract';
+import type { ErrorCode, ErrorData, ErrorDetails } from '@credits/contract';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import type { EntityManager, MikroORM } from '../db/orm';
+import type { MikroORM } from '../db/orm';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../log';
 
@@ -42,11 +42,11 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }): ErrorShape {
     const details = detailsOf(error);
-    const code = error.code as ErrorCode;
+    const { httpStatus, path } = shape.data;
     return {
       message: messageOf(error, details),
       code: shape.code,
-      data: { code, httpStatus: ERROR_STATUS[code], ...(shape.data.path ? { path: shape.data.path } : {}), ...details },
+      data: { code: error.code as ErrorCode, httpStatus, ...(path ? { path } : {}), ...details },
     };
   },
 });
@@ -87,7 +87,7 @@ const domainErrors = t.middleware(async ({ next }) => {
  * A fresh EntityManager for each call. Per call, not per request: the calls of one batched
  * request share its context and run concurrently, and an EntityManager must not be shared.
  */
-const withEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.deps.orm.em.fork() as EntityManager } }));
+const withEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.deps.orm.em.fork() } }));
 
 // 4. PROCEDURES
 
