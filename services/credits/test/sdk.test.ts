@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/service';
@@ -92,5 +94,13 @@ describe('SDK', () => {
     const [balance, user] = await Promise.all([client.credits.balance.query({ userId }), client.users.get.query({ userId })]);
     expect(balance.userId).toBe(user.id);
     expect(f.sent).toHaveLength(1);
+  });
+});
+
+describe("the README's example", () => {
+  it('runs as written against the service', async () => {
+    const clientDir = new URL('../../../packages/client/', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', service.url], { cwd: clientDir });
+    expect(stdout).toMatch(/^user \d+: consumed 0\.25, balance 10\.25\nrefused: needs 100, has 10\.25\n$/);
   });
 });
