@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { describe, expect, it } from 'vitest';
+import { startTestService, useTestService } from './support/service';
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
+const service = useTestService();
 
 describe('HTTP server', () => {
   it('answers /health and /ready', async () => {

@@ -1,21 +1,12 @@
 import { createCreditsClient, isIdempotencyConflict } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLossyProxy } from './support/lossy-proxy';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
-import { startTestService, type TestService } from './support/service';
+import { useTestService } from './support/service';
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
+const service = useTestService();
 
-async function newUser(balance: number) {
-  const caller = service.caller();
-  const user = await caller.users.create({ email: `i${Math.random()}@example.com`, name: 'Idem' });
-  await caller.credits.recharge({ userId: user.id, amount: balance });
-  return user.id;
-}
+const newUser = async (balance: number) => (await service.newUser({ balance })).id;
 
 async function ledgerOf(userId: number) {
   const caller = service.caller();

@@ -1,24 +1,13 @@
 import { isInsufficientCredits } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
-import { startTestService, type TestService } from './support/service';
+import { useTestService } from './support/service';
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
-
-async function newUser(balance: number) {
-  const caller = service.caller();
-  const user = await caller.users.create({ email: `u${Math.random()}@example.com`, name: 'Test' });
-  if (balance > 0) await caller.credits.recharge({ userId: user.id, amount: balance });
-  return user;
-}
+const service = useTestService();
 
 describe('concurrent consumes on one user', () => {
   it('200 consumes of 1 on a balance of 100 over HTTP: exactly 100 succeed, never below zero', async () => {
-    const user = await newUser(100);
+    const user = await service.newUser({ balance: 100 });
     // Separate HTTP requests (no batching), spread over several clients, all at once.
     const clients = Array.from({ length: 4 }, () => service.client({ batch: false, retry: false }));
     const gate = await holdBalanceLock(service.databaseUrl, user.id);
@@ -49,7 +38,7 @@ describe('concurrent consumes on one user', () => {
   });
 
   it('mixed recharges, consumes, resets and sets at once keep balance = sum of the ledger', async () => {
-    const user = await newUser(50);
+    const user = await service.newUser({ balance: 50 });
     const client = service.client({ batch: false, retry: false });
     const calls = Array.from({ length: 300 }, (_, i) => {
       switch (i % 10) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { expect, it } from 'vitest';
+import { useTestService } from './support/service';
 
 /**
  * Random sequences of ledger operations, replays and key reuses against an in-memory model kept in
@@ -8,11 +8,7 @@ import { startTestService, type TestService } from './support/service';
  * model's and is never negative; at the end the ledger sums to the balance.
  */
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
+const service = useTestService();
 
 type Op =
   | { kind: 'recharge'; units: number }
@@ -38,7 +34,7 @@ it('the ledger behaves like its model under random operations', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
       const caller = service.caller();
-      const { id: userId } = await caller.users.create({ email: `m${Math.random()}@example.com`, name: 'Model' });
+      const { id: userId } = await service.newUser();
       let model = 0; // units
       const sent: { key: string; input: Record<string, unknown>; kind: 'recharge' | 'consume' | 'reset' | 'set'; txId: number }[] = [];
 

@@ -1,20 +1,14 @@
 import { isInsufficientCredits, isUserNotFound } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { describe, expect, it } from 'vitest';
+import { useTestService } from './support/service';
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
+const service = useTestService();
 
-const newUser = (externalId?: string) =>
-  service.caller().users.create({ email: `u${Math.random()}@example.com`, name: 'Ledger', ...(externalId ? { externalId } : {}) });
 
 describe('exact amounts', () => {
   it('0.1 + 0.2 is exactly 0.3', async () => {
     const client = service.client();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     await client.credits.recharge.mutate({ userId: id, amount: 0.1 });
     const second = await client.credits.recharge.mutate({ userId: id, amount: 0.2 });
     expect(second.balanceAfter).toBe(0.3);
@@ -23,7 +17,7 @@ describe('exact amounts', () => {
 
   it('10.5 - 0.0001 is exactly 10.4999', async () => {
     const client = service.client();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     await client.credits.recharge.mutate({ userId: id, amount: 10.5 });
     const tx = await client.credits.consume.mutate({ userId: id, amount: 0.0001 });
     expect(tx).toMatchObject({ type: 'consume', amount: -0.0001, balanceBefore: 10.5, balanceAfter: 10.4999 });
@@ -32,7 +26,7 @@ describe('exact amounts', () => {
 
   it('a thousand consumes of 0.0001 from 0.1 end at exactly 0', async () => {
     const caller = service.caller();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     await caller.credits.recharge({ userId: id, amount: 0.1 });
     for (let i = 0; i < 1000; i++) await caller.credits.consume({ userId: id, amount: 0.0001 });
     expect((await caller.credits.balance({ userId: id })).balance).toBe(0);
@@ -43,7 +37,7 @@ describe('exact amounts', () => {
 describe('operations', () => {
   it('recharge, consume, reset and set each write one ledger row with before and after', async () => {
     const caller = service.caller();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     const r = await caller.credits.recharge({ userId: id, amount: 100, description: 'top-up', referenceId: 'stripe_1' });
     expect(r).toMatchObject({ type: 'recharge', amount: 100, balanceBefore: 0, balanceAfter: 100, description: 'top-up', referenceId: 'stripe_1', replayed: false });
     const c = await caller.credits.consume({ userId: id, amount: 30, description: 'chat', usageRecordId: 123 });
@@ -64,7 +58,7 @@ describe('operations', () => {
 
   it('a consume larger than the balance is PAYMENT_REQUIRED with balance and required, and writes nothing', async () => {
     const client = service.client();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     await client.credits.recharge.mutate({ userId: id, amount: 5.5 });
     const error = await client.credits.consume.mutate({ userId: id, amount: 5.5001 }).catch((e: unknown) => e);
     expect(isInsufficientCredits(error)).toBe(true);
@@ -79,7 +73,7 @@ describe('operations', () => {
 
   it('addresses a user by our id or by external id', async () => {
     const caller = service.caller();
-    const user = await newUser('auth0|ledger-1');
+    const user = await service.newUser({ externalId: 'auth0|ledger-1' });
     await caller.credits.recharge({ userId: 'auth0|ledger-1', amount: 3 });
     await caller.credits.consume({ userId: user.id, amount: 1 });
     expect(await caller.credits.balance({ userId: 'auth0|ledger-1' })).toMatchObject({ userId: user.id, balance: 2 });
@@ -107,7 +101,7 @@ describe('operations', () => {
 
   it('refuses a change that would take the balance past the maximum', async () => {
     const caller = service.caller();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     // 1000 recharges of the largest amount reach 1e15, the ceiling; one credit more is refused.
     const em = service.app.deps.orm.em.fork();
     await em.getConnection().execute(
@@ -127,7 +121,7 @@ describe('operations', () => {
 describe('transaction history', () => {
   it('lists newest first, filters by type and date, and pages with a cursor over every row once', async () => {
     const caller = service.caller();
-    const { id } = await newUser();
+    const { id } = await service.newUser();
     for (let i = 1; i <= 25; i++) await caller.credits.recharge({ userId: id, amount: i });
     for (let i = 1; i <= 5; i++) await caller.credits.consume({ userId: id, amount: 1 });
 
@@ -155,5 +149,49 @@ describe('transaction history', () => {
     const ranged = await caller.credits.transactions({ userId: id, from: tenth, to: future, limit: 200 });
     expect(ranged.items.every((t) => t.createdAt >= tenth)).toBe(true);
     expect(ranged.items.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('the ledger guards itself', () => {
+  const sql = (text: string, params: unknown[] = []) => service.app.deps.orm.em.fork().getConnection().execute(text, params);
+
+  it('the tables refuse a negative balance and a row that does not add up, even from raw SQL', async () => {
+    const { id } = await service.newUser({ balance: 5 });
+    await expect(sql('update credits set balance = -1 where user_id = ?', [id])).rejects.toThrow(/credits_balance_check/);
+    await expect(
+      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'recharge', 1, 5, 7)`, [id]),
+    ).rejects.toThrow(/credit_transactions_chain_check/);
+    await expect(
+      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'consume', -6, 5, -1)`, [id]),
+    ).rejects.toThrow(/credit_transactions_balance_after_check/);
+    await expect(
+      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'gift', 1, 5, 6)`, [id]),
+    ).rejects.toThrow(/credit_transactions_type_check/);
+  });
+
+  it('reconcile reports a balance that differs from its ledger, and a broken chain', async () => {
+    const caller = service.caller();
+    const drifted = await service.newUser({ balance: 5 });
+    const broken = await service.newUser({ balance: 5 });
+    expect((await caller.credits.reconcile()).ok).toBe(true);
+
+    // What a bug or a hand edit could do: a silent overwrite, and a row that skips a step.
+    await sql('update credits set balance = 6 where user_id = ?', [drifted.id]);
+    await sql(
+      `insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'recharge', 1, 9, 10)`,
+      [broken.id],
+    );
+    await sql('update credits set balance = 6 where user_id = ?', [broken.id]); // the sum: 5 + 1
+
+    const report = await caller.credits.reconcile();
+    expect(report.ok).toBe(false);
+    expect(report.balanceMismatches).toEqual([{ userId: drifted.id, balance: 6, ledgerSum: 5 }]);
+    expect(report.brokenChains).toEqual([{ userId: broken.id, transactionId: expect.any(Number) }]);
+
+    // Put both back, so other tests of this file see a clean ledger.
+    await sql('update credits set balance = 5 where user_id = ?', [drifted.id]);
+    await sql(`delete from credit_transactions where user_id = ? and balance_before = 9`, [broken.id]);
+    await sql('update credits set balance = 5 where user_id = ?', [broken.id]);
+    expect((await caller.credits.reconcile()).ok).toBe(true);
   });
 });

@@ -10,6 +10,11 @@ afterAll(async () => {
   for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
 });
 
+it('a bad setting stops start-up with a message naming the variable', async () => {
+  const error = await startServiceProcess({ PORT: 'eighty', DATA_DIR: '/tmp/unused' }).catch((e: Error) => e);
+  expect(String(error)).toMatch(/exited with 1 during start-up\nInvalid configuration:\n {2}PORT: /);
+});
+
 it('balances written before a restart on the same data directory are there after it', async () => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-restart-'));
   dirs.push(dataDir);
@@ -31,8 +36,10 @@ it('balances written before a restart on the same data directory are there after
     expect((await again.credits.balance.query({ userId: user.id })).balance).toBe(10.3456);
     expect((await again.credits.transactions.query({ userId: user.id })).items).toHaveLength(2);
     expect((await again.credits.reconcile.query()).ok).toBe(true);
-    // The second start found the cluster and created nothing.
-    expect(second.logs.map((l) => l.msg)).not.toContain('creating the embedded PostgreSQL cluster (first run)');
+    // The second start found the cluster, created nothing, and found no PostgreSQL left running.
+    const messages = second.logs.map((l) => String(l.msg));
+    expect(messages).not.toContain('creating the embedded PostgreSQL cluster (first run)');
+    expect(messages.filter((m) => m.startsWith('stopping a PostgreSQL left running'))).toEqual([]);
   } finally {
     expect(await second.stop('SIGINT')).toBe(0);
   }

@@ -1,21 +1,17 @@
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { afterEach, expect, it, vi } from 'vitest';
+import { useTestService } from './support/service';
 
 /** The hot path reaches the database once per operation: a user's row lock lasts one statement. */
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => {
+const service = useTestService();
+afterEach(() => {
   vi.restoreAllMocks();
-  return service.close();
 });
 
 it('recharge, consume, reset, set and balance each send exactly one statement', async () => {
   const caller = service.caller();
-  const { id: userId } = await caller.users.create({ email: 'rt@example.com', name: 'RT' });
+  const { id: userId } = await service.newUser();
   const statements = vi.spyOn(pg.Client.prototype, 'query');
   const operations = [
     () => caller.credits.recharge({ userId, amount: 10, idempotencyKey: 'rt-1' }),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { useTestService } from './support/service';
 
 /**
  * The published SDK, as a consumer gets it: packed to a tarball, installed into a project outside
@@ -15,8 +15,8 @@ const run = promisify(execFile);
 const clientDir = path.resolve(import.meta.dirname, '../../../packages/client');
 const workspaceTypeScript = path.resolve(clientDir, '../../node_modules/typescript');
 
+const service = useTestService();
 let project: string;
-let service: TestService;
 
 beforeAll(async () => {
   project = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-consumer-'));
@@ -56,11 +56,9 @@ beforeAll(async () => {
       },
     }),
   );
-  service = await startTestService();
 }, 180_000);
 
 afterAll(async () => {
-  await service?.close();
   if (project) await fs.rm(project, { recursive: true, force: true });
 });
 

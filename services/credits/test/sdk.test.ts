@@ -1,17 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestService } from './support/service';
 
-let service: TestService;
+const service = useTestService();
 let userId: number;
 beforeAll(async () => {
-  service = await startTestService();
-  userId = (await service.caller().users.create({ email: 'sdk@example.com', name: 'SDK' })).id;
-  await service.caller().credits.recharge({ userId, amount: 1000 });
+  userId = (await service.newUser({ balance: 1000 })).id;
 });
-afterAll(() => service.close());
 
 interface Sent {
   url: string;

@@ -1,12 +1,8 @@
 import { hasReason, isInvalidInput } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { describe, expect, it } from 'vitest';
+import { useTestService } from './support/service';
 
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService();
-});
-afterAll(() => service.close());
+const service = useTestService();
 
 describe('users', () => {
   it('creates a user with a zero balance, email normalised', async () => {

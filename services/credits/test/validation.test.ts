@@ -1,16 +1,12 @@
 import { isInvalidInput } from '@credits/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestService } from './support/service';
 
-let service: TestService;
+const service = useTestService();
 let userId: number;
 beforeAll(async () => {
-  service = await startTestService();
-  const user = await service.caller().users.create({ email: 'valid@example.com', name: 'Valid', externalId: 'ext-valid' });
-  userId = user.id;
-  await service.caller().credits.recharge({ userId, amount: 42.5 });
+  userId = (await service.newUser({ balance: 42.5 })).id;
 });
-afterAll(() => service.close());
 
 /** Calls the SDK over HTTP with input its types forbid, as a buggy or hostile caller would. */
 function call(procedure: 'recharge' | 'consume' | 'set' | 'reset', input: Record<string, unknown>) {

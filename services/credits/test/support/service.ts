@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createCreditsClient, type CreditsClientOptions } from '@credits/client';
+import type { User } from '@credits/contract';
+import { afterAll, beforeAll } from 'vitest';
 import { type App, startApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/log';
@@ -16,6 +19,8 @@ export interface TestService {
   client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
   /** Procedures called in-process, without HTTP (tRPC's createCaller). */
   caller(): ReturnType<typeof createCaller>;
+  /** A new user (unique email), holding `balance` credits when given. */
+  newUser(options?: { balance?: number; externalId?: string }): Promise<User>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,22 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
     databaseUrl: config.databaseUrl!,
     client: (options) => createCreditsClient({ url: app.url, ...options }),
     caller: () => createCaller(createContextInner(app.deps)),
+    async newUser({ balance = 0, externalId } = {}) {
+      const caller = createCaller(createContextInner(app.deps));
+      const user = await caller.users.create({ email: `${randomUUID()}@example.com`, name: 'Test User', ...(externalId ? { externalId } : {}) });
+      if (balance > 0) await caller.credits.recharge({ userId: user.id, amount: balance });
+      return user;
+    },
     close: () => app.close(),
   };
+}
+
+/** The service for one test file: started before its tests, stopped after them. */
+export function useTestService(overrides: Partial<Config> = {}): TestService {
+  const service = {} as TestService;
+  beforeAll(async () => {
+    Object.assign(service, await startTestService(overrides));
+  });
+  afterAll(() => service.close());
+  return service;
 }
