@@ -34,7 +34,11 @@ export type ErrorDetails =
   | { reason: 'EXTERNAL_ID_TAKEN'; externalId: string }
   | { reason: 'INSUFFICIENT_CREDITS'; balance: number; required: number }
   | { reason: 'IDEMPOTENCY_KEY_REUSED'; idempotencyKey: string }
-  | { reason: 'BALANCE_LIMIT'; limit: number };
+  | { reason: 'BALANCE_LIMIT'; limit: number }
+  | { reason: 'MISSING_CREDENTIALS' }
+  | { reason: 'INVALID_CREDENTIALS' }
+  | { reason: 'NOT_ALLOWED'; principal: 'admin' | 'service' | 'user' }
+  | { reason: 'RATE_LIMITED'; retryAfterSeconds: number };
 export type ErrorReason = ErrorDetails['reason'];
 export type DetailsOf<R extends ErrorReason> = Extract<ErrorDetails, { reason: R }>;
 

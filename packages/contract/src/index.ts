@@ -1,5 +1,6 @@
 import './messages';
 export * from './amount';
+export * from './api-keys';
 export * from './common';
 export * from './credits';
 export * from './errors';

@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createAuthenticator } from './auth/authenticate';
 import type { Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
 import type { Logger } from './log';
+import { readOrCreateSecret } from './secret-file';
 import type { Deps } from './trpc/init';
 
 export interface App {
@@ -12,6 +16,8 @@ export interface App {
   url: string;
   /** Embedded (with its data directory) or the server DATABASE_URL names, without credentials. */
   database: string;
+  /** Where the admin key comes from; the key itself only on the run that generated it. */
+  adminKey: { source: 'ADMIN_API_KEY' } | { source: 'file'; file: string; generated?: string } | { source: 'none' };
   deps: Deps;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
@@ -30,7 +36,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await database.stop();
     throw error;
   }
-  const deps: Deps = { orm, log };
+  const adminKey = await resolveAdminKey(config);
+  const deps: Deps = {
+    orm,
+    log,
+    authenticate: createAuthenticator(orm, {
+      adminApiKey: config.adminApiKey ?? adminKey.key,
+      jwt: config.jwt,
+      autoProvision: config.autoProvision,
+      failuresPerMinute: config.authFailuresPerMinute,
+    }),
+  };
   const server = createHttpServer(deps);
   try {
     await listen(server, config.port, config.host);
@@ -45,6 +61,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     database: database.describe,
+    adminKey: adminKey.info,
     deps,
     close: () =>
       (closing ??= (async () => {
@@ -53,6 +70,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         await database.stop();
       })()),
   };
+}
+
+/**
+ * ADMIN_API_KEY when set. Otherwise, on the embedded database (a developer's machine), a key
+ * generated once and kept in the data directory, so that a newcomer can follow the README; on a
+ * database of your own, none: admin operations then need an admin-scope API key made earlier.
+ */
+async function resolveAdminKey(config: Config): Promise<{ key?: string; info: App['adminKey'] }> {
+  if (config.adminApiKey) return { info: { source: 'ADMIN_API_KEY' } };
+  if (config.databaseUrl) return { info: { source: 'none' } };
+  const file = path.join(config.dataDir, 'admin-api-key');
+  const { secret, created } = await readOrCreateSecret(file, () => `ck_admin_${randomBytes(32).toString('base64url')}`);
+  return { key: secret, info: { source: 'file', file, ...(created ? { generated: secret } : {}) } };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

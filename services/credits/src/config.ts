@@ -1,16 +1,35 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { JwtOptions } from './auth/jwt';
 
 /** Every setting comes from the environment, parsed once at start-up; a bad value stops the service with a message naming the variable. */
-const env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-  DATA_DIR: z.string().min(1).default('.data'),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-});
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_AUTO_PROVISION: z.stringbool({ error: 'must be true or false' }).default(false),
+    AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  })
+  .superRefine((e, ctx) => {
+    // JWTs are verified only with all three; a partial set is a mistake worth stopping for.
+    const jwt = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
+    const set = jwt.filter((name) => e[name] !== undefined);
+    if (set.length > 0 && set.length < jwt.length) {
+      for (const name of jwt.filter((n) => e[n] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `must be set with ${set.join(' and ')}` });
+      }
+    }
+  });
 
 export interface Config {
   port: number;
@@ -21,6 +40,12 @@ export interface Config {
   dbPoolSize: number;
   logLevel: z.output<typeof env>['LOG_LEVEL'];
   shutdownGraceMs: number;
+  /** Unset with the embedded database: one is generated into the data directory. */
+  adminApiKey: string | undefined;
+  /** Unset: bearer JWTs are not accepted. */
+  jwt: JwtOptions | undefined;
+  autoProvision: boolean;
+  authFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +67,12 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     dbPoolSize: e.DB_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    adminApiKey: e.ADMIN_API_KEY,
+    jwt:
+      e.AUTH_JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE
+        ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS }
+        : undefined,
+    autoProvision: e.AUTH_AUTO_PROVISION,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
   };
 }

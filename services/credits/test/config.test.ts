@@ -12,12 +12,24 @@ describe('configuration', () => {
       dbPoolSize: 20,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
+      adminApiKey: undefined,
+      jwt: undefined,
+      autoProvision: false,
+      authFailuresPerMinute: 30,
     });
   });
 
   it('reads the environment, empty meaning unset', () => {
     const config = loadConfig({ PORT: '9001', DATABASE_URL: 'postgres://u:p@db:5432/credits', DATA_DIR: '', LOG_LEVEL: 'debug' });
     expect(config).toMatchObject({ port: 9001, databaseUrl: 'postgres://u:p@db:5432/credits', dataDir: path.resolve('.data'), logLevel: 'debug' });
+  });
+
+  it('JWT settings come as a set of three', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json' })).toThrow(
+      /AUTH_ISSUER: must be set with AUTH_JWKS_URL\n  AUTH_AUDIENCE: must be set with AUTH_JWKS_URL/,
+    );
+    const config = loadConfig({ AUTH_JWKS_URL: 'https://issuer.example/jwks', AUTH_ISSUER: 'https://issuer.example/', AUTH_AUDIENCE: 'credits' });
+    expect(config.jwt).toEqual({ jwksUrl: 'https://issuer.example/jwks', issuer: 'https://issuer.example/', audience: 'credits', jwksCooldownMs: 30_000 });
   });
 
   it.each([
@@ -27,6 +39,9 @@ describe('configuration', () => {
     ['DATABASE_URL', 'not a url'],
     ['DB_POOL_SIZE', '0'],
     ['LOG_LEVEL', 'loud'],
+    ['ADMIN_API_KEY', 'short'],
+    ['AUTH_AUTO_PROVISION', 'maybe'],
+    ['AUTH_JWKS_URL', 'ftp://issuer/jwks'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { startTestService, useTestService } from './support/service';
+import { startTestService, TEST_ADMIN_KEY, useTestService } from './support/service';
+
+const asAdmin = { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 const service = useTestService();
 
@@ -27,19 +29,19 @@ describe('HTTP server', () => {
   });
 
   it('an unknown procedure is a 404, not a 500', async () => {
-    const res = await fetch(`${service.url}/trpc/credits.steal`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${service.url}/trpc/credits.steal`, { method: 'POST', body: '{}', headers: asAdmin });
     expect(res.status).toBe(404);
   });
 
   it('a body over 1 MB is refused with 413 and writes nothing', async () => {
     const body = JSON.stringify({ json: { email: 'big@example.com', name: 'x'.repeat(1_100_000) } });
-    const res = await fetch(`${service.url}/trpc/users.create`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${service.url}/trpc/users.create`, { method: 'POST', body, headers: asAdmin });
     expect(res.status).toBe(413);
     expect((await service.caller().users.list({ search: 'big@' })).items).toHaveLength(0);
   });
 
   it('malformed JSON is a 400, not a 500', async () => {
-    const res = await fetch(`${service.url}/trpc/users.create`, { method: 'POST', body: '{"json":', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${service.url}/trpc/users.create`, { method: 'POST', body: '{"json":', headers: asAdmin });
     expect(res.status).toBe(400);
   });
 

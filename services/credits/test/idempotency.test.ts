@@ -1,4 +1,4 @@
-import { createCreditsClient, isIdempotencyConflict } from '@credits/client';
+import { isIdempotencyConflict } from '@credits/client';
 import { describe, expect, it } from 'vitest';
 import { startLossyProxy } from './support/lossy-proxy';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
@@ -92,7 +92,7 @@ describe('idempotency keys', () => {
     const userId = await newUser(50);
     const proxy = await startLossyProxy(service.url);
     try {
-      const client = createCreditsClient({ url: proxy.url, retry: { minDelayMs: 10 } });
+      const client = service.client({ url: proxy.url, retry: { minDelayMs: 10 } });
       proxy.dropNext(1);
       const result = await client.credits.consume.mutate({ userId, amount: 20 });
       expect(proxy.forwarded).toBe(2); // the lost attempt and the retry both reached the service

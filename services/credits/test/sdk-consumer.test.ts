@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { useTestService } from './support/service';
+import { TEST_ADMIN_KEY, useTestService } from './support/service';
 
 /**
  * The published SDK, as a consumer gets it: packed to a tarball, installed into a project outside
@@ -85,7 +85,7 @@ it('type-checks a correct call with full inference, runs it against the service,
     path.join(project, 'ok.ts'),
     `import { createCreditsClient, isInsufficientCredits } from '@credits/client';
 
-const client = createCreditsClient({ url: ${JSON.stringify(service.url)} });
+const client = createCreditsClient({ url: ${JSON.stringify(service.url)}, apiKey: ${JSON.stringify(TEST_ADMIN_KEY)} });
 const user = await client.users.create.mutate({ email: 'consumer@example.com', name: 'Consumer' });
 await client.credits.recharge.mutate({ userId: user.id, amount: 5 });
 const tx = await client.credits.consume.mutate({ userId: user.id, amount: 2.5, description: 'from a consumer' });

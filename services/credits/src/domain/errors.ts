@@ -43,3 +43,20 @@ export const balanceLimit = () =>
   new DomainError('BAD_REQUEST', `The balance would exceed the maximum of ${MAX_BALANCE}`, { reason: 'BALANCE_LIMIT', limit: MAX_BALANCE });
 
 export const badRequest = (message: string) => new DomainError('BAD_REQUEST', message);
+
+export const missingCredentials = () =>
+  new DomainError('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <API key or token>', { reason: 'MISSING_CREDENTIALS' });
+
+/** `why` says what was wrong without repeating what was sent. */
+export const invalidCredentials = (why: string) => new DomainError('UNAUTHORIZED', why, { reason: 'INVALID_CREDENTIALS' });
+
+export const notAllowed = (principal: 'admin' | 'service' | 'user', what: string) =>
+  new DomainError('FORBIDDEN', `A ${principal} credential may not ${what}`, { reason: 'NOT_ALLOWED', principal });
+
+export const rateLimited = (retryAfterSeconds: number) =>
+  new DomainError('TOO_MANY_REQUESTS', `Too many failed authentication attempts from this address; retry in ${retryAfterSeconds} s`, {
+    reason: 'RATE_LIMITED',
+    retryAfterSeconds,
+  });
+
+export const unavailable = (message: string) => new DomainError('SERVICE_UNAVAILABLE', message);

@@ -55,6 +55,11 @@ export async function getUser(em: EntityManager, ref: UserRef): Promise<UserDto>
   return toUser(user);
 }
 
+export async function findUserByExternalId(em: EntityManager, externalId: string): Promise<UserDto | null> {
+  const user = await em.findOne(User, { externalId });
+  return user && toUser(user);
+}
+
 /** Our id for a user reference; NOT_FOUND when no such user exists. */
 export async function resolveUserId(em: EntityManager, ref: UserRef): Promise<number> {
   const user = await em.findOne(User, byRef(ref), { fields: ['id'] });

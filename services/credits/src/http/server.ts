@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { credentialFrom } from '../auth/credentials';
 import { createContextInner, type Deps } from '../trpc/init';
 import { appRouter } from '../trpc/router';
 
@@ -17,7 +18,12 @@ export function createHttpServer(deps: Deps): http.Server {
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_BATCH,
-    createContext: ({ req }) => createContextInner(deps, req.headers['x-request-id'] as string),
+    createContext: async ({ req }) =>
+      createContextInner(
+        deps,
+        await deps.authenticate(credentialFrom(req.headers), req.socket.remoteAddress ?? 'unknown'),
+        req.headers['x-request-id'] as string,
+      ),
     onError: ({ error, path, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') (ctx?.log ?? deps.log).error({ err: error.cause ?? error, path }, 'call failed');
     },

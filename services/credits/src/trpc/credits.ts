@@ -12,33 +12,30 @@ import {
 } from '@credits/contract';
 import * as ledger from '../domain/ledger';
 import { reconcile } from '../domain/reconcile';
-import { publicProcedure } from './init';
+import { adminProcedure, serviceProcedure, userProcedure } from './init';
 
 export const credits = {
-  balance: publicProcedure
-    .input(balanceInput)
+  balance: userProcedure(balanceInput)
     .output(balance)
     .query(({ ctx, input }) => ledger.getBalance(ctx.em, input.userId)),
-  recharge: publicProcedure
+  recharge: serviceProcedure
     .input(rechargeInput)
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.recharge(ctx.em, input)),
-  consume: publicProcedure
-    .input(consumeInput)
+  consume: userProcedure(consumeInput)
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.consume(ctx.em, input)),
-  reset: publicProcedure
+  reset: serviceProcedure
     .input(resetInput)
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.reset(ctx.em, input)),
-  set: publicProcedure
+  set: serviceProcedure
     .input(setInput)
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.setBalance(ctx.em, input)),
-  transactions: publicProcedure
-    .input(transactionsInput)
+  transactions: userProcedure(transactionsInput)
     .output(transactionPage)
     .query(({ ctx, input }) => ledger.listTransactions(ctx.em, input)),
   /** Checks balance = sum of transactions for every user. */
-  reconcile: publicProcedure.output(reconcileReport).query(({ ctx }) => reconcile(ctx.em)),
+  reconcile: adminProcedure.output(reconcileReport).query(({ ctx }) => reconcile(ctx.em)),
 };

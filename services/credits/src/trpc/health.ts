@@ -1,4 +1,4 @@
 import { z } from 'zod';
-import { publicProcedure } from './init';
+import { authedProcedure } from './init';
 
-export const health = publicProcedure.output(z.object({ status: z.literal('healthy') })).query(() => ({ status: 'healthy' as const }));
+export const health = authedProcedure.output(z.object({ status: z.literal('healthy') })).query(() => ({ status: 'healthy' as const }));

@@ -2,12 +2,14 @@
  * The tRPC setup, in the order a request meets it: context, tRPC itself, middlewares, procedures.
  */
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, ErrorData, ErrorDetails } from '@credits/contract';
+import type { ErrorCode, ErrorData, ErrorDetails, UserRef } from '@credits/contract';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { ZodError } from 'zod';
+import { type z, ZodError } from 'zod';
+import type { AuthResult, Authenticate } from '../auth/authenticate';
+import { mayActOn, type PrincipalKind } from '../auth/principal';
 import type { MikroORM } from '../db/orm';
-import { DomainError } from '../domain/errors';
+import { DomainError, notAllowed } from '../domain/errors';
 import type { Logger } from '../log';
 
 // 1. CONTEXT
@@ -16,17 +18,20 @@ import type { Logger } from '../log';
 export interface Deps {
   orm: MikroORM;
   log: Logger;
+  authenticate: Authenticate;
 }
 
 export interface Context {
   requestId: string;
   deps: Deps;
   log: Logger;
+  /** Who is calling, or why nobody is: credentials are checked once per request, before any call. */
+  auth: AuthResult;
 }
 
-/** The context of a request, from resources alone: tests use it to call procedures without HTTP. */
-export function createContextInner(deps: Deps, requestId: string = randomUUID()): Context {
-  return { requestId, deps, log: deps.log.child({ requestId }) };
+/** The context of a request without HTTP: tests give the principal directly. */
+export function createContextInner(deps: Deps, auth: AuthResult, requestId: string = randomUUID()): Context {
+  return { requestId, deps, auth, log: deps.log.child({ requestId }) };
 }
 
 // 2. INITIALIZATION
@@ -89,8 +94,43 @@ const domainErrors = t.middleware(async ({ next }) => {
  */
 const withEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.deps.orm.em.fork() } }));
 
+/** From here on the caller is known: `ctx.principal`. */
+const authenticated = t.middleware(({ ctx, next }) => {
+  if ('error' in ctx.auth) throw ctx.auth.error;
+  return next({ ctx: { principal: ctx.auth.principal } });
+});
+
 // 4. PROCEDURES
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(domainErrors).use(withEntityManager);
+
+const baseProcedure = t.procedure.use(domainErrors).use(withEntityManager);
+
+/** Any principal: nothing answers without one (only /health, /ready and the docs do, outside tRPC). */
+export const authedProcedure = baseProcedure.use(authenticated);
+
+const onlyFor = (...kinds: PrincipalKind[]) =>
+  authedProcedure.use(({ ctx, path, next }) => {
+    if (!kinds.includes(ctx.principal.kind)) throw notAllowed(ctx.principal.kind, `call ${path}`);
+    return next();
+  });
+
+/** Admins only: keys, reconciliation, the grant, the schema. */
+export const adminProcedure = onlyFor('admin');
+
+/** Admins and services: changes a user may not make to itself (recharge, set, reset), and other users' data. */
+export const serviceProcedure = onlyFor('admin', 'service');
+
+/**
+ * One user's data, named by the input's `userId`: admins and services may name anyone, a user
+ * only itself (by either of its ids). Checked before anything is read, so a user learns nothing
+ * of another, not even whether it exists.
+ */
+export function userProcedure<T extends z.ZodType<{ userId: UserRef }>>(input: T) {
+  return authedProcedure.input(input).use(({ ctx, input: parsed, next }) => {
+    const { userId } = parsed as { userId: UserRef };
+    if (!mayActOn(ctx.principal, userId)) throw notAllowed(ctx.principal.kind, `act on user ${userId}`);
+    return next();
+  });
+}

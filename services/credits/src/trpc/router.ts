@@ -1,4 +1,5 @@
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
+import { apiKeys } from './api-keys';
 import { credits } from './credits';
 import { health } from './health';
 import { type ErrorShape, router } from './init';
@@ -7,7 +8,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, users, credits };
+const procedures = { health, users, credits, apiKeys };
 
 export const appRouter = router(procedures);
 

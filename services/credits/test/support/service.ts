@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createCreditsClient, type CreditsClientOptions } from '@credits/client';
 import type { User } from '@credits/contract';
 import { afterAll, beforeAll } from 'vitest';
+import type { Principal } from '../../src/auth/principal';
 import { type App, startApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/log';
+import type { DestinationStream } from 'pino';
 import { createCallerFactory, createContextInner } from '../../src/trpc/init';
 import { appRouter } from '../../src/trpc/router';
 import { createTestDatabase } from './db';
@@ -15,10 +17,10 @@ export interface TestService {
   app: App;
   url: string;
   databaseUrl: string;
-  /** An SDK client over loopback HTTP. */
+  /** An SDK client over loopback HTTP, with the admin key unless `options` say otherwise. */
   client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
-  /** Procedures called in-process, without HTTP (tRPC's createCaller). */
-  caller(): ReturnType<typeof createCaller>;
+  /** Procedures called in-process, without HTTP (tRPC's createCaller), as `principal` (an admin by default). */
+  caller(principal?: Principal): ReturnType<typeof createCaller>;
   /** A new user (unique email), holding `balance` credits when given. */
   newUser(options?: { balance?: number; externalId?: string }): Promise<User>;
   close(): Promise<void>;
@@ -33,22 +35,29 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dbPoolSize: 20,
     logLevel: 'silent',
     shutdownGraceMs: 5_000,
+    adminApiKey: TEST_ADMIN_KEY,
+    jwt: undefined,
+    autoProvision: false,
+    authFailuresPerMinute: 10_000,
     ...overrides,
   };
 }
 
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+const ADMIN: Principal = { kind: 'admin', keyId: null };
+
 /** The real service (HTTP server, migrations, pool) on a fresh database of its own. */
-export async function startTestService(overrides: Partial<Config> = {}): Promise<TestService> {
+export async function startTestService(overrides: Partial<Config> = {}, logTo?: DestinationStream): Promise<TestService> {
   const config = testConfig({ databaseUrl: await createTestDatabase(), ...overrides });
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(logTo ? 'debug' : config.logLevel, logTo));
   return {
     app,
     url: app.url,
     databaseUrl: config.databaseUrl!,
-    client: (options) => createCreditsClient({ url: app.url, ...options }),
-    caller: () => createCaller(createContextInner(app.deps)),
+    client: (options) => createCreditsClient({ url: app.url, apiKey: config.adminApiKey, ...options }),
+    caller: (principal = ADMIN) => createCaller(createContextInner(app.deps, { principal })),
     async newUser({ balance = 0, externalId } = {}) {
-      const caller = createCaller(createContextInner(app.deps));
+      const caller = createCaller(createContextInner(app.deps, { principal: ADMIN }));
       const user = await caller.users.create({ email: `${randomUUID()}@example.com`, name: 'Test User', ...(externalId ? { externalId } : {}) });
       if (balance > 0) await caller.credits.recharge({ userId: user.id, amount: balance });
       return user;

@@ -1,6 +1,7 @@
+import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditTransaction } from './credit-transaction';
 import { User } from './user';
 
-export { CreditAccount, CreditTransaction, User };
-export const entities = [User, CreditAccount, CreditTransaction];
+export { ApiKey, CreditAccount, CreditTransaction, User };
+export const entities = [User, CreditAccount, CreditTransaction, ApiKey];

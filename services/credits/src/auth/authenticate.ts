@@ -1,0 +1,83 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createUserInput } from '@credits/contract';
+import type { JWTPayload } from 'jose';
+import type { EntityManager, MikroORM } from '../db/orm';
+import { findActiveApiKey } from '../domain/api-keys';
+import { DomainError, invalidCredentials, missingCredentials, rateLimited, userNotFound } from '../domain/errors';
+import { createUser, findUserByExternalId } from '../domain/users';
+import type { Credential } from './credentials';
+import { createJwtVerifier, type JwtOptions } from './jwt';
+import type { Principal } from './principal';
+import { createFailureLimiter } from './rate-limit';
+
+export interface AuthOptions {
+  /** The operator's key (ADMIN_API_KEY); unset: only admin-scope API keys are admins. */
+  adminApiKey: string | undefined;
+  jwt: JwtOptions | undefined;
+  /** A valid token for an unknown `sub` creates that user (from its email and name claims). */
+  autoProvision: boolean;
+  failuresPerMinute: number;
+}
+
+export type AuthResult = { principal: Principal } | { error: DomainError };
+
+export type Authenticate = (credential: Credential | null, client: string) => Promise<AuthResult>;
+
+/** Credentials in, a principal (or the reason there is none) out. Failures count against the client's address. */
+export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authenticate {
+  const verifyJwt = options.jwt && createJwtVerifier(options.jwt);
+  const limiter = createFailureLimiter(options.failuresPerMinute);
+  const adminKeyHash = options.adminApiKey === undefined ? undefined : sha256(options.adminApiKey);
+
+  async function identify(credential: Credential): Promise<Principal> {
+    const { value } = credential;
+    if (!value) throw invalidCredentials('Invalid credentials: expected Authorization: Bearer <API key or token>');
+    // Hashing both sides makes the comparison constant-time whatever the lengths.
+    if (adminKeyHash && timingSafeEqual(sha256(value), adminKeyHash)) return { kind: 'admin', keyId: null };
+    const em = orm.em.fork();
+    if (verifyJwt && credential.header === 'authorization' && looksLikeJwt(value)) return userFromToken(em, await verifyJwt(value));
+    const key = await findActiveApiKey(em, value);
+    if (!key) throw invalidCredentials('Invalid API key');
+    if (key.scope === 'user') return { kind: 'user', userId: key.userId!, externalId: key.externalId, keyId: key.id };
+    return { kind: key.scope, keyId: key.id };
+  }
+
+  async function userFromToken(em: EntityManager, claims: JWTPayload): Promise<Principal> {
+    if (!claims.sub) throw invalidCredentials('Invalid token: no sub claim');
+    const user = (await findUserByExternalId(em, claims.sub)) ?? (options.autoProvision ? await provision(em, claims) : null);
+    if (!user) throw userNotFound(claims.sub);
+    return { kind: 'user', userId: user.id, externalId: claims.sub, keyId: null };
+  }
+
+  /** Just-in-time sign-up from the token's claims; a concurrent first request may win the insert. */
+  async function provision(em: EntityManager, claims: JWTPayload) {
+    const input = createUserInput.safeParse({ email: claims.email, name: claims.name ?? claims.email, externalId: claims.sub });
+    if (!input.success) throw invalidCredentials('Invalid token: no usable email claim to create its user from');
+    try {
+      return await createUser(em, input.data);
+    } catch (error) {
+      const raced = error instanceof DomainError && error.details?.reason === 'EXTERNAL_ID_TAKEN';
+      if (raced) return findUserByExternalId(em.fork(), claims.sub!);
+      throw error;
+    }
+  }
+
+  return async (credential, client) => {
+    if (!credential) return { error: missingCredentials() };
+    const wait = limiter.retryAfter(client);
+    if (wait > 0) return { error: rateLimited(wait) };
+    try {
+      const principal = await identify(credential);
+      if (credential.header === 'x-admin-key' && principal.kind !== 'admin') throw invalidCredentials('x-admin-key must carry an admin key');
+      return { principal };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'UNAUTHORIZED') limiter.recordFailure(client);
+      return { error };
+    }
+  };
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+const looksLikeJwt = (value: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(value);

@@ -1,0 +1,38 @@
+/**
+ * Failed authentication attempts per client address, as a token bucket: `perMinute` failures in a
+ * burst, refilled evenly over a minute. While a client's bucket is empty, its credentials are not
+ * even checked. In memory, so per process: with replicas behind a load balancer each one counts on
+ * its own (see the README); the interface is what a shared store (Redis, say) would implement.
+ */
+export interface FailureLimiter {
+  /** Whole seconds until `client` may try again; 0 when it may now. */
+  retryAfter(client: string): number;
+  recordFailure(client: string): void;
+}
+
+/** Beyond this many tracked clients, the ones back to a full bucket are forgotten. */
+const MAX_TRACKED = 10_000;
+
+export function createFailureLimiter(perMinute: number, now: () => number = Date.now): FailureLimiter {
+  const refillPerMs = perMinute / 60_000;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+
+  const current = (client: string) => {
+    const bucket = buckets.get(client);
+    if (!bucket) return perMinute;
+    return Math.min(perMinute, bucket.tokens + (now() - bucket.at) * refillPerMs);
+  };
+
+  return {
+    retryAfter(client) {
+      const tokens = current(client);
+      return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / refillPerMs / 1000);
+    },
+    recordFailure(client) {
+      buckets.set(client, { tokens: Math.max(0, current(client) - 1), at: now() });
+      if (buckets.size > MAX_TRACKED) {
+        for (const key of buckets.keys()) if (current(key) >= perMinute) buckets.delete(key);
+      }
+    },
+  };
+}
