@@ -10,6 +10,8 @@ export interface CreditsClientOptions {
   url: string;
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Called before each request for a bearer token (a JWT from your identity provider, say); instead of `apiKey`. */
+  getToken?: () => string | undefined | Promise<string | undefined>;
   /** Extra headers for every request, or a function returning them (called per request). */
   headers?: Headers | (() => Headers | Promise<Headers>);
   /** A fetch implementation (default: the global one). */
@@ -28,14 +30,16 @@ export type CreditsClient = TRPCClient<AppRouter>;
  * call is applied once.
  */
 export function createCreditsClient(options: CreditsClientOptions): CreditsClient {
-  const { url, apiKey, headers, fetch, retry = {}, batch = true } = options;
+  const { url, apiKey, getToken, headers, fetch, retry = {}, batch = true } = options;
+  if (apiKey !== undefined && getToken !== undefined) throw new TypeError('createCreditsClient: pass apiKey or getToken, not both');
   const transport = {
     url: `${url.replace(/\/+$/, '')}/trpc`,
     transformer: superjson,
     fetch,
     async headers() {
       const extra = typeof headers === 'function' ? await headers() : headers;
-      return { ...extra, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+      const bearer = apiKey ?? (await getToken?.());
+      return { ...extra, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
     },
   };
   return createTRPCClient<AppRouter>({

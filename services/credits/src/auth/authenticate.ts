@@ -43,21 +43,24 @@ export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authen
   }
 
   async function userFromToken(em: EntityManager, claims: JWTPayload): Promise<Principal> {
-    if (!claims.sub) throw invalidCredentials('Invalid token: no sub claim');
-    const user = (await findUserByExternalId(em, claims.sub)) ?? (options.autoProvision ? await provision(em, claims) : null);
-    if (!user) throw userNotFound(claims.sub);
-    return { kind: 'user', userId: user.id, externalId: claims.sub, keyId: null };
+    const { sub } = claims;
+    if (!sub) throw invalidCredentials('Invalid token: no sub claim');
+    const user = (await findUserByExternalId(em, sub)) ?? (options.autoProvision ? await provision(em, { ...claims, sub }) : null);
+    if (!user) throw userNotFound(sub);
+    return { kind: 'user', userId: user.id, externalId: sub, keyId: null };
   }
 
-  /** Just-in-time sign-up from the token's claims; a concurrent first request may win the insert. */
-  async function provision(em: EntityManager, claims: JWTPayload) {
+  /** Just-in-time sign-up from the token's claims. */
+  async function provision(em: EntityManager, claims: JWTPayload & { sub: string }) {
     const input = createUserInput.safeParse({ email: claims.email, name: claims.name ?? claims.email, externalId: claims.sub });
     if (!input.success) throw invalidCredentials('Invalid token: no usable email claim to create its user from');
     try {
       return await createUser(em, input.data);
     } catch (error) {
-      const raced = error instanceof DomainError && error.details?.reason === 'EXTERNAL_ID_TAKEN';
-      if (raced) return findUserByExternalId(em.fork(), claims.sub!);
+      // A concurrent first request may have won the insert; its conflict names the email or the
+      // external id, whichever unique index PostgreSQL checked first. Anything else stands.
+      const winner = error instanceof DomainError && error.code === 'CONFLICT' ? await findUserByExternalId(em.fork(), claims.sub) : null;
+      if (winner) return winner;
       throw error;
     }
   }

@@ -1,0 +1,164 @@
+import { type CreditsClient, type CreditsClientOptions, isCreditsError } from '@credits/client';
+import type { User } from '@credits/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, signingKey, startJwks, token } from './support/jwks';
+import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
+
+/**
+ * Every procedure against every kind of caller, over HTTP with the real credentials. The service
+ * logs at debug level into `logs`; at the end, no secret may appear there or in any error.
+ */
+
+let service: TestService;
+let jwks: Awaited<ReturnType<typeof startJwks>>;
+const logs: string[] = [];
+const errorTexts: string[] = [];
+const secrets: string[] = [TEST_ADMIN_KEY];
+let alice: User;
+let bob: User;
+const credentials: Record<string, Pick<CreditsClientOptions, 'apiKey' | 'getToken'>> = {};
+
+beforeAll(async () => {
+  const published = await signingKey('key-1');
+  const stranger = await signingKey('not-published');
+  jwks = await startJwks([published]);
+  service = await startTestService(
+    { jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, jwksCooldownMs: 0 } },
+    { write: (line: string) => void logs.push(line) },
+  );
+  alice = await service.newUser({ balance: 1000, externalId: 'auth0|alice' });
+  bob = await service.newUser({ balance: 1000, externalId: 'auth0|bob' });
+
+  const admin = service.caller();
+  const key = async (scope: 'admin' | 'service' | 'user', userId?: number) => {
+    const created = await admin.apiKeys.create({ name: `${scope} key`, scope, ...(userId ? { userId } : {}) });
+    secrets.push(created.key);
+    return created;
+  };
+  const revoked = await key('service');
+  await admin.apiKeys.revoke({ id: revoked.id });
+  const jwt = async (...args: Parameters<typeof token>) => {
+    const value = await token(...args);
+    secrets.push(value);
+    return { getToken: () => value };
+  };
+
+  Object.assign(credentials, {
+    none: {},
+    'revoked key': { apiKey: revoked.key },
+    'user A key': { apiKey: (await key('user', alice.id)).key },
+    'user A JWT': await jwt(published, { sub: 'auth0|alice' }),
+    'user B key': { apiKey: (await key('user', bob.id)).key },
+    service: { apiKey: (await key('service')).key },
+    'admin (ADMIN_API_KEY)': { apiKey: TEST_ADMIN_KEY },
+    'admin-scope key': { apiKey: (await key('admin')).key },
+    'expired JWT': await jwt(published, { sub: 'auth0|alice' }, Math.floor(Date.now() / 1000) - 120),
+    'JWT for another audience': await jwt(published, { sub: 'auth0|alice', aud: 'https://other.test/api' }),
+    'JWT from an unknown key': await jwt(stranger, { sub: 'auth0|alice' }),
+  });
+});
+
+afterAll(async () => {
+  await service?.close();
+  await jwks?.close();
+});
+
+type Call = (client: CreditsClient) => Promise<unknown>;
+/** Who may call it: `self` is a user acting on itself (every call below names user A). */
+type Allowed = ('service' | 'self' | 'anyone')[];
+
+let n = 0;
+const procedures: [string, Allowed, Call][] = [
+  ['health', ['anyone'], (c) => c.health.query()],
+  ['users.create', ['service'], (c) => c.users.create.mutate({ email: `matrix${n++}@example.com`, name: 'Matrix' })],
+  ['users.get', ['service', 'self'], (c) => c.users.get.query({ userId: alice.id })],
+  ['users.list', ['service'], (c) => c.users.list.query({})],
+  ['credits.balance', ['service', 'self'], (c) => c.credits.balance.query({ userId: alice.id })],
+  ['credits.recharge', ['service'], (c) => c.credits.recharge.mutate({ userId: alice.id, amount: 1 })],
+  ['credits.reset', ['service'], (c) => c.credits.reset.mutate({ userId: alice.id })],
+  ['credits.set', ['service'], (c) => c.credits.set.mutate({ userId: alice.id, balance: 100 })],
+  ['credits.consume', ['service', 'self'], (c) => c.credits.consume.mutate({ userId: alice.id, amount: 0.0001 })],
+  ['credits.transactions', ['service', 'self'], (c) => c.credits.transactions.query({ userId: 'auth0|alice' })],
+  ['credits.reconcile', [], (c) => c.credits.reconcile.query()],
+  ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],
+  ['apiKeys.list', [], (c) => c.apiKeys.list.query({})],
+  [
+    'apiKeys.revoke',
+    [],
+    async (c) => c.apiKeys.revoke.mutate({ id: (await service.caller().apiKeys.create({ name: 'to revoke', scope: 'service' })).id }),
+  ],
+];
+
+const expectation: Record<string, (allowed: Allowed) => 'allow' | 'UNAUTHORIZED' | 'FORBIDDEN'> = {
+  none: () => 'UNAUTHORIZED',
+  'revoked key': () => 'UNAUTHORIZED',
+  'expired JWT': () => 'UNAUTHORIZED',
+  'JWT for another audience': () => 'UNAUTHORIZED',
+  'JWT from an unknown key': () => 'UNAUTHORIZED',
+  'admin (ADMIN_API_KEY)': () => 'allow',
+  'admin-scope key': () => 'allow',
+  service: (a) => (a.includes('service') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
+  'user A key': (a) => (a.includes('self') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
+  'user A JWT': (a) => (a.includes('self') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
+  'user B key': (a) => (a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
+};
+
+async function outcome(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'allow';
+  } catch (error) {
+    if (!isCreditsError(error)) throw error;
+    errorTexts.push(error.message, JSON.stringify(error.shape));
+    return error.code;
+  }
+}
+
+describe('who may call what', () => {
+  for (const principal of Object.keys(expectation)) {
+    it(`as ${principal}`, async () => {
+      // The principal's own credential, or none: not the admin key service.client() uses by default.
+      const client = service.client({ apiKey: undefined, ...credentials[principal], retry: false, batch: false });
+      const seen: Record<string, string> = {};
+      const expected: Record<string, string> = {};
+      for (const [path, allowed, call] of procedures) {
+        seen[path] = await outcome(call(client));
+        expected[path] = expectation[principal]!(allowed);
+      }
+      expect(seen).toEqual(expected);
+    });
+  }
+});
+
+describe('a user never reaches another user, by any form of id', () => {
+  for (const ref of ['bob.id', 'bob.externalId', 'String(bob.id)']) {
+    it(`user A naming user B as ${ref}`, async () => {
+      const userId = ref === 'bob.id' ? bob.id : ref === 'bob.externalId' ? bob.externalId! : String(bob.id);
+      const before = await service.caller().credits.transactions({ userId: bob.id });
+      for (const creds of [credentials['user A key']!, credentials['user A JWT']!]) {
+        const client = service.client({ apiKey: undefined, ...creds, retry: false });
+        const calls: Call[] = [
+          (c) => c.users.get.query({ userId }),
+          (c) => c.credits.balance.query({ userId }),
+          (c) => c.credits.consume.mutate({ userId, amount: 1 }),
+          (c) => c.credits.transactions.query({ userId }),
+          (c) => c.credits.recharge.mutate({ userId, amount: 1 }),
+          (c) => c.credits.set.mutate({ userId, balance: 0 }),
+          (c) => c.credits.reset.mutate({ userId }),
+        ];
+        for (const call of calls) expect(await outcome(call(client))).toBe('FORBIDDEN');
+      }
+      expect(await service.caller().credits.transactions({ userId: bob.id })).toEqual(before);
+      expect((await service.caller().credits.balance({ userId: bob.id })).balance).toBe(1000);
+    });
+  }
+});
+
+describe('secrets', () => {
+  it('no key or token appears in any log line or error body of this file', () => {
+    expect(logs.length).toBeGreaterThan(100);
+    expect(errorTexts.length).toBeGreaterThan(50);
+    const text = [...logs, ...errorTexts].join('\n');
+    for (const secret of secrets) expect(text.includes(secret), `a secret (${secret.slice(0, 8)}…) leaked`).toBe(false);
+  });
+});
