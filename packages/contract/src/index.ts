@@ -4,4 +4,5 @@ export * from './api-keys';
 export * from './common';
 export * from './credits';
 export * from './errors';
+export * from './grants';
 export * from './users';

@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
+import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
 import type { Logger } from './log';
 import { readOrCreateSecret } from './secret-file';
 import type { Deps } from './trpc/init';
@@ -19,12 +20,17 @@ export interface App {
   /** Where the admin key comes from; the key itself only on the run that generated it. */
   adminKey: { source: 'ADMIN_API_KEY' } | { source: 'file'; file: string; generated?: string } | { source: 'none' };
   deps: Deps;
+  /** The scheduled grant, when DAILY_GRANT_ENABLED. */
+  dailyGrant: DailyGrantJob | undefined;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
 
-/** Database, migrations, HTTP server: everything `main` starts, and what tests start in-process. */
-export async function startApp(config: Config, log: Logger): Promise<App> {
+/**
+ * Database, migrations, HTTP server, scheduler: everything `main` starts, and what tests start
+ * in-process. `clock` says what day it is (tests move it; nothing else reads the time of day).
+ */
+export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
   const database = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => {}, describe: describeUrl(config.databaseUrl) }
     : { ...(await startEmbeddedPostgres(config.dataDir, log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
@@ -37,9 +43,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     throw error;
   }
   const adminKey = await resolveAdminKey(config);
+  const { enabled: grantEnabled, ...grant } = config.dailyGrant;
   const deps: Deps = {
     orm,
     log,
+    clock,
+    grant,
     authenticate: createAuthenticator(orm, {
       adminApiKey: config.adminApiKey ?? adminKey.key,
       jwt: config.jwt,
@@ -56,6 +65,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock) : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -63,9 +73,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     database: database.describe,
     adminKey: adminKey.info,
     deps,
+    dailyGrant,
     close: () =>
       (closing ??= (async () => {
-        await closeServer(server, config.shutdownGraceMs);
+        await Promise.all([closeServer(server, config.shutdownGraceMs), dailyGrant?.stop()]);
         await orm.close();
         await database.stop();
       })()),

@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { amount } from '@credits/contract';
 import { z } from 'zod';
 import type { JwtOptions } from './auth/jwt';
+import type { GrantSettings } from './domain/grants';
 
 /** Every setting comes from the environment, parsed once at start-up; a bad value stops the service with a message naming the variable. */
 const env = z
@@ -19,6 +21,10 @@ const env = z
     AUTH_AUTO_PROVISION: z.stringbool({ error: 'must be true or false' }).default(false),
     AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    DAILY_GRANT_ENABLED: z.stringbool({ error: 'must be true or false' }).default(true),
+    DAILY_GRANT_AMOUNT: z.coerce.number().pipe(amount).prefault(5),
+    DAILY_GRANT_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(2_000),
+    DAILY_GRANT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   })
   .superRefine((e, ctx) => {
     // JWTs are verified only with all three; a partial set is a mistake worth stopping for.
@@ -46,6 +52,8 @@ export interface Config {
   jwt: JwtOptions | undefined;
   autoProvision: boolean;
   authFailuresPerMinute: number;
+  /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
+  dailyGrant: GrantSettings & { enabled: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +82,11 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
         : undefined,
     autoProvision: e.AUTH_AUTO_PROVISION,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    dailyGrant: {
+      enabled: e.DAILY_GRANT_ENABLED,
+      amount: e.DAILY_GRANT_AMOUNT,
+      chunkSize: e.DAILY_GRANT_CHUNK_SIZE,
+      leaseMs: e.DAILY_GRANT_LEASE_MS,
+    },
   };
 }

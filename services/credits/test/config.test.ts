@@ -16,12 +16,21 @@ describe('configuration', () => {
       jwt: undefined,
       autoProvision: false,
       authFailuresPerMinute: 30,
+      dailyGrant: { enabled: true, amount: '5', chunkSize: 2_000, leaseMs: 60_000 },
     });
   });
 
   it('reads the environment, empty meaning unset', () => {
-    const config = loadConfig({ PORT: '9001', DATABASE_URL: 'postgres://u:p@db:5432/credits', DATA_DIR: '', LOG_LEVEL: 'debug' });
+    const config = loadConfig({
+      PORT: '9001',
+      DATABASE_URL: 'postgres://u:p@db:5432/credits',
+      DATA_DIR: '',
+      LOG_LEVEL: 'debug',
+      DAILY_GRANT_AMOUNT: '2.5',
+      DAILY_GRANT_ENABLED: 'false',
+    });
     expect(config).toMatchObject({ port: 9001, databaseUrl: 'postgres://u:p@db:5432/credits', dataDir: path.resolve('.data'), logLevel: 'debug' });
+    expect(config.dailyGrant).toMatchObject({ enabled: false, amount: '2.5' });
   });
 
   it('JWT settings come as a set of three', () => {
@@ -42,6 +51,9 @@ describe('configuration', () => {
     ['ADMIN_API_KEY', 'short'],
     ['AUTH_AUTO_PROVISION', 'maybe'],
     ['AUTH_JWKS_URL', 'ftp://issuer/jwks'],
+    ['DAILY_GRANT_AMOUNT', '0.00001'],
+    ['DAILY_GRANT_AMOUNT', 'five'],
+    ['DAILY_GRANT_ENABLED', 'sometimes'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));

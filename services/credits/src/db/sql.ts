@@ -17,3 +17,21 @@ export async function query<Row extends object>(em: EntityManager, text: string,
   const result = await pool.query<Row>({ text, values, types });
   return result.rows;
 }
+
+export type Query = <Row extends object>(text: string, values: unknown[]) => Promise<Row[]>;
+
+/** Several statements as one transaction on one connection, with bind parameters as above. */
+export async function transaction<T>(em: EntityManager, work: (query: Query) => Promise<T>): Promise<T> {
+  const client = await (await em.getConnection().getNativeClient()).connect();
+  try {
+    await client.query('begin');
+    const result = await work(async (text, values) => (await client.query({ text, values, types })).rows);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -9,6 +9,7 @@ import { type z, ZodError } from 'zod';
 import type { AuthResult, Authenticate } from '../auth/authenticate';
 import { mayActOn, type PrincipalKind } from '../auth/principal';
 import type { MikroORM } from '../db/orm';
+import type { GrantSettings } from '../domain/grants';
 import { DomainError, notAllowed } from '../domain/errors';
 import type { Logger } from '../log';
 
@@ -18,6 +19,9 @@ import type { Logger } from '../log';
 export interface Deps {
   orm: MikroORM;
   log: Logger;
+  /** Today, for the daily grant; injected so tests can move it. */
+  clock: () => Date;
+  grant: GrantSettings;
   authenticate: Authenticate;
 }
 

@@ -1,6 +1,7 @@
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
 import { apiKeys } from './api-keys';
 import { credits } from './credits';
+import { grants } from './grants';
 import { health } from './health';
 import { type ErrorShape, router } from './init';
 import { users } from './users';
@@ -8,7 +9,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, users, credits, apiKeys };
+const procedures = { health, users, credits, grants, apiKeys };
 
 export const appRouter = router(procedures);
 

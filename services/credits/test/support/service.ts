@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createCreditsClient, type CreditsClientOptions } from '@credits/client';
-import type { User } from '@credits/contract';
+import type { Decimal, User } from '@credits/contract';
 import { afterAll, beforeAll } from 'vitest';
 import type { Principal } from '../../src/auth/principal';
 import { type App, startApp } from '../../src/app';
@@ -39,6 +39,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwt: undefined,
     autoProvision: false,
     authFailuresPerMinute: 10_000,
+    // Off unless a test is about it: a grant at start-up would pay every user of the file.
+    dailyGrant: { enabled: false, amount: '5' as Decimal, chunkSize: 500, leaseMs: 60_000 },
     ...overrides,
   };
 }
@@ -47,9 +49,16 @@ export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 const ADMIN: Principal = { kind: 'admin', keyId: null };
 
 /** The real service (HTTP server, migrations, pool) on a fresh database of its own. */
-export async function startTestService(overrides: Partial<Config> = {}, logTo?: DestinationStream): Promise<TestService> {
-  const config = testConfig({ databaseUrl: await createTestDatabase(), ...overrides });
-  const app = await startApp(config, createLogger(logTo ? 'debug' : config.logLevel, logTo));
+export interface TestOptions {
+  /** Collects the service's log lines (at debug level). */
+  logTo?: DestinationStream;
+  /** What day it is for the daily grant. */
+  clock?: () => Date;
+}
+
+export async function startTestService(overrides: Partial<Config> = {}, options: TestOptions = {}): Promise<TestService> {
+  const config = testConfig({ ...overrides, databaseUrl: overrides.databaseUrl ?? (await createTestDatabase()) });
+  const app = await startApp(config, createLogger(options.logTo ? 'debug' : config.logLevel, options.logTo), options.clock);
   return {
     app,
     url: app.url,

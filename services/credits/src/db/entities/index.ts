@@ -1,7 +1,8 @@
 import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditTransaction } from './credit-transaction';
+import { GrantRun } from './grant-run';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditTransaction, User };
-export const entities = [User, CreditAccount, CreditTransaction, ApiKey];
+export { ApiKey, CreditAccount, CreditTransaction, GrantRun, User };
+export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun];

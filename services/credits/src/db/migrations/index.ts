@@ -2,9 +2,11 @@
 import { Migration20261124202608_initial } from './Migration20261124202608_initial';
 import { Migration20261124202700_ledger_apply } from './Migration20261124202700_ledger_apply';
 import { Migration20261124205001_api_keys } from './Migration20261124205001_api_keys';
+import { Migration20261124210009_grant_runs } from './Migration20261124210009_grant_runs';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
   { name: 'Migration20261124202700_ledger_apply', class: Migration20261124202700_ledger_apply },
   { name: 'Migration20261124205001_api_keys', class: Migration20261124205001_api_keys },
+  { name: 'Migration20261124210009_grant_runs', class: Migration20261124210009_grant_runs },
 ];

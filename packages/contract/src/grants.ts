@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** A UTC calendar day, YYYY-MM-DD. */
+export const utcDay = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+
+export const runDailyInput = z.object({
+  /** Default: today (UTC). Future days are refused; past days may be granted late. */
+  date: utcDay.optional(),
+});
+
+export const grantResult = z.object({
+  date: z.string(),
+  /** Users this run paid. */
+  granted: z.number(),
+  /** Users who already held the day's grant when this run began (paid by an earlier run). */
+  alreadyGranted: z.number(),
+  ms: z.number(),
+});
+export type GrantResult = z.output<typeof grantResult>;
+
+export const grantRun = z.object({
+  id: z.number(),
+  date: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'interrupted', 'abandoned']),
+  amount: z.number(),
+  trigger: z.string(),
+  usersGranted: z.number(),
+  startedAt: z.date(),
+  finishedAt: z.date().nullable(),
+  error: z.string().nullable(),
+});
+export type GrantRun = z.output<typeof grantRun>;
+
+export const grantStatusInput = z.object({ limit: z.number().int().min(1).max(100).default(20) });

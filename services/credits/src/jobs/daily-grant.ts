@@ -1,0 +1,56 @@
+import type { GrantResult } from '@credits/contract';
+import schedule from 'node-schedule';
+import type { MikroORM } from '../db/orm';
+import { type GrantSettings, runDailyGrant, utcDate } from '../domain/grants';
+import type { Logger } from '../log';
+
+/** The one log line of a grant run, whoever triggered it. */
+export function logGrant(log: Logger, result: GrantResult, trigger: string): void {
+  log.info(
+    { grant: result, trigger },
+    `daily grant ${result.date}: ${result.granted} users paid, ${result.alreadyGranted} already paid, in ${result.ms} ms`,
+  );
+}
+
+export interface DailyGrantJob {
+  /** The start-up catch-up: today's grant, if it has not completed. */
+  catchUp: Promise<void>;
+  /** What the 00:00 UTC schedule calls; public so tests can fire it with a clock of their own. */
+  tick(trigger?: string): Promise<void>;
+  /** When the schedule fires next. */
+  nextRun(): Date | null;
+  /** No new runs; a run in flight stops after its current chunk, left to be resumed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The daily grant inside the service: at 00:00 UTC, and once at start-up for today. Every replica
+ * runs this job; the grant's lease and its ledger keys make the extra runs find the day done.
+ */
+export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSettings, clock: () => Date): DailyGrantJob {
+  const stopping = new AbortController();
+  const running = new Set<Promise<void>>();
+
+  const tick = (trigger = 'schedule') => {
+    if (stopping.signal.aborted) return Promise.resolve();
+    const date = utcDate(clock());
+    const run = runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal })
+      .then((result) => logGrant(log, result, trigger))
+      .catch((error: unknown) => log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`))
+      .finally(() => running.delete(run));
+    running.add(run);
+    return run;
+  };
+
+  const job = schedule.scheduleJob({ rule: '0 0 * * *', tz: 'Etc/UTC' }, () => void tick());
+  return {
+    catchUp: tick('startup'),
+    tick,
+    nextRun: () => job?.nextInvocation() ?? null,
+    async stop() {
+      job?.cancel();
+      stopping.abort();
+      await Promise.all(running);
+    },
+  };
+}

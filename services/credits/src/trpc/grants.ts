@@ -1,0 +1,24 @@
+import { grantResult, grantRun, grantStatusInput, runDailyInput } from '@credits/contract';
+import { z } from 'zod';
+import { grantDate, recentGrantRuns, runDailyGrant } from '../domain/grants';
+import { logGrant } from '../jobs/daily-grant';
+import { adminProcedure } from './init';
+
+export const grants = {
+  /** Runs, resumes or finds done the daily grant for a day (default today, UTC); waits for a run in progress. */
+  runDaily: adminProcedure
+    .input(runDailyInput)
+    .output(grantResult)
+    .mutation(async ({ ctx, input }) => {
+      const { principal, deps } = ctx;
+      const trigger = principal.kind === 'admin' && principal.keyId !== null ? `api-key:${principal.keyId}` : 'admin';
+      const result = await runDailyGrant(ctx.em, deps.grant, { date: grantDate(input.date, deps.clock()), trigger });
+      logGrant(ctx.log, result, trigger);
+      return result;
+    }),
+  /** The latest runs, newest first. */
+  status: adminProcedure
+    .input(grantStatusInput)
+    .output(z.array(grantRun))
+    .query(({ ctx, input }) => recentGrantRuns(ctx.em, input.limit)),
+};
