@@ -122,13 +122,15 @@ async function grantChunk(em: EntityManager, settings: GrantSettings, date: stri
   return transaction(em, async (sql) => {
     await sql(`select pg_advisory_xact_lock(hashtext('credits.daily_grant'))`, []);
     const [result] = await sql<{ seen: number; paid: number; last_user_id: number | null; owned: number }>(
-      `with chunk as (
-         select user_id from credits where user_id > $1 order by user_id limit $2
+      `with bound as (
+         select max(user_id) as last_user_id, count(*)::int as seen
+           from (select user_id from credits where user_id > $1 order by user_id limit $2) chunk
        ), paid as (
+         -- A primary-key range (an index range scan), and a per-user probe of the unique
+         -- (user_id, idempotency_key) index: both stay cheap whatever the table sizes.
          update credits c set balance = c.balance + $3, updated_at = now()
-           from chunk
-          where c.user_id = chunk.user_id
-            and not exists (select 1 from credit_transactions t where t.user_id = c.user_id and t.idempotency_key = $4)
+          where c.user_id > $1 and c.user_id <= (select last_user_id from bound)
+            and (select t.id from credit_transactions t where t.user_id = c.user_id and t.idempotency_key = $4) is null
          returning c.user_id, c.balance
        ), ledger as (
          insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, idempotency_key)
@@ -136,15 +138,13 @@ async function grantChunk(em: EntityManager, settings: GrantSettings, date: stri
        ), progress as (
          update grant_runs
             set users_granted = users_granted + (select count(*) from paid),
-                last_user_id = coalesce((select max(user_id) from chunk), last_user_id),
+                last_user_id = coalesce((select last_user_id from bound), last_user_id),
                 heartbeat_at = now()
           where id = $5 and status = 'running'
          returning id
        )
-       select (select count(*) from chunk)::int as seen,
-              (select count(*) from paid)::int as paid,
-              (select max(user_id) from chunk) as last_user_id,
-              (select count(*) from progress)::int as owned`,
+       select bound.seen, (select count(*) from paid)::int as paid, bound.last_user_id, (select count(*) from progress)::int as owned
+         from bound`,
       [after, settings.chunkSize, settings.amount, grantKey(date), runId],
     );
     // Our lease was taken over (we were silent too long): undo this chunk and stop; the new owner pays.

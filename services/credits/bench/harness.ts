@@ -1,0 +1,144 @@
+/**
+ * What every benchmark needs: a real PostgreSQL (the embedded one), users in it, the service as
+ * its own process (built as `pnpm start` runs it), SDK callers over HTTP, and plain `pg` for the
+ * raw-SQL baselines against the same database.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/db/embedded';
+import { openDatabase } from '../src/db/orm';
+import { createLogger } from '../src/log';
+
+export const ADMIN_KEY = 'bench-admin-key-0123456789';
+
+export async function startDatabase() {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-bench-'));
+  const log = createLogger('warn');
+  const database = await startEmbeddedPostgres(dataDir, log);
+  await (await openDatabase(database.url, 2, log)).close(); // migrations
+  const pool = new pg.Pool({ connectionString: database.url, max: 64 });
+  return {
+    url: database.url,
+    pool,
+    async stop() {
+      await pool.end();
+      await database.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `count` users holding `balance` each, with the ledger row that explains it (an `adjust`), so
+ * that balance = sum of the ledger holds from the start. Set-based, in batches.
+ */
+export async function seedUsers(pool: pg.Pool, count: number, balance: number): Promise<void> {
+  const batch = 100_000;
+  for (let from = 1; from <= count; from += batch) {
+    const to = Math.min(count, from + batch - 1);
+    await pool.query(
+      `with made as (
+         insert into users (email, name) select 'bench-' || g || '@example.com', 'Bench ' || g from generate_series($1::int, $2::int) g
+         returning id
+       ), funded as (
+         insert into credits (user_id, balance) select id, $3 from made returning user_id
+       )
+       insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description)
+       select user_id, 'adjust', $3, 0, $3, 'bench seed' from funded`,
+      [from, to, balance],
+    );
+  }
+  await pool.query('vacuum analyze');
+}
+
+export interface ServiceProcess {
+  url: string;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** The built service (dist/main.js), on its own port, against `databaseUrl`. */
+export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_KEY: ADMIN_KEY,
+      DAILY_GRANT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      DB_POOL_SIZE: '20',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) break;
+    if (i > 600) throw new Error('the service did not get ready in 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Latencies {
+  ops: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * `concurrency` callers, each calling `op` back to back until `stop()` resolves (or `seconds`
+ * pass); latencies in ms. Failed calls count as calls (a refusal is an answer), thrown ones abort.
+ */
+export async function drive(concurrency: number, op: (i: number) => Promise<unknown>, until: Promise<unknown> | number): Promise<Latencies> {
+  const samples: number[] = [];
+  let done = false;
+  const stop = typeof until === 'number' ? new Promise((resolve) => setTimeout(resolve, until * 1000)) : until;
+  void stop.then(() => (done = true));
+  const started = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (!done) {
+        const t = performance.now();
+        await op(n++);
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  await stop;
+  const seconds = (performance.now() - started) / 1000;
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
+  return { ops: samples.length, seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+export const ms = (started: number) => performance.now() - started;
