@@ -14,27 +14,30 @@ export const MAX_BALANCE = 1_000_000_000_000_000;
 export type Decimal = string & { readonly __brand: 'Decimal' };
 
 /**
- * The exact decimal text of a JSON number, or null when it needs more than 4 decimal places.
- * `String(n)` is the shortest text that reads back as the same double, so for the numbers accepted
- * here it is the text the caller sent (0.1 stays "0.1", never 0.1000000000000000055...).
+ * The exact decimal text of a JSON number with at most `places` decimal places, or null when it
+ * has more. The text is the one whose nearest double is `n`: what the caller wrote (0.1 stays
+ * "0.1", and 0.1 + 0.2, which is 0.30000000000000004, is refused rather than rounded).
  */
-export function toDecimal(n: number): Decimal | null {
-  const text = String(n);
-  if (/e/i.test(text)) return null; // only tiny fractions print in exponent form below MAX_AMOUNT
-  const fraction = text.split('.')[1] ?? '';
-  return fraction.length <= AMOUNT_DECIMALS ? (text as Decimal) : null;
+export function toDecimal(n: number, places = AMOUNT_DECIMALS): Decimal | null {
+  const fixed = n.toFixed(places);
+  if (Number(fixed) !== n) return null;
+  return (places > 0 ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed) as Decimal;
 }
 
-function credits(bound: 'positive' | 'nonNegative') {
+/** A non-negative decimal quantity as a JSON number, parsed to exact decimal text. */
+export function decimal(options: { positive: boolean; max: number; places: number }) {
+  const { positive, max, places } = options;
   return z
     .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a finite number') })
-    .refine((n) => (bound === 'positive' ? n > 0 : n >= 0), bound === 'positive' ? 'must be greater than 0' : 'must not be negative')
-    .refine((n) => n <= MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
-    .refine((n) => toDecimal(n) !== null, `must have at most ${AMOUNT_DECIMALS} decimal places`)
-    .transform((n) => toDecimal(n) as Decimal);
+    .refine((n) => (positive ? n > 0 : n >= 0), positive ? 'must be greater than 0' : 'must not be negative')
+    .refine((n) => n <= max, `must be at most ${max}`)
+    .refine((n) => toDecimal(n, places) !== null, `must have at most ${places} decimal places`)
+    .transform((n) => toDecimal(n, places) as Decimal);
 }
 
 /** An amount to move: greater than 0, at most 1e12, at most 4 decimal places. */
-export const amount = credits('positive');
+export const amount = decimal({ positive: true, max: MAX_AMOUNT, places: AMOUNT_DECIMALS });
 /** A balance to set: like an amount, but 0 is allowed. */
-export const balanceValue = credits('nonNegative');
+export const balanceValue = decimal({ positive: false, max: MAX_AMOUNT, places: AMOUNT_DECIMALS });
+/** Money spent upstream, in US dollars: up to 8 decimal places (fractions of a cent per token). */
+export const usd = decimal({ positive: false, max: 1_000_000_000, places: 8 });

@@ -38,7 +38,10 @@ export type ErrorDetails =
   | { reason: 'MISSING_CREDENTIALS' }
   | { reason: 'INVALID_CREDENTIALS' }
   | { reason: 'NOT_ALLOWED'; principal: 'admin' | 'service' | 'user' }
-  | { reason: 'RATE_LIMITED'; retryAfterSeconds: number };
+  | { reason: 'RATE_LIMITED'; retryAfterSeconds: number }
+  | { reason: 'SESSION_NOT_FOUND'; sessionId: string }
+  | { reason: 'SESSION_CLOSED'; sessionId: string; status: string }
+  | { reason: 'ILLEGAL_TRANSITION'; from: string; to: string; allowed: string[] };
 export type ErrorReason = ErrorDetails['reason'];
 export type DetailsOf<R extends ErrorReason> = Extract<ErrorDetails, { reason: R }>;
 

@@ -5,4 +5,7 @@ export * from './common';
 export * from './credits';
 export * from './errors';
 export * from './grants';
+export * from './json';
+export * from './sessions';
+export * from './usage';
 export * from './users';

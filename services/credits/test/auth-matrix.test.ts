@@ -16,6 +16,7 @@ const errorTexts: string[] = [];
 const secrets: string[] = [TEST_ADMIN_KEY];
 let alice: User;
 let bob: User;
+let aliceSession: string;
 const credentials: Record<string, Pick<CreditsClientOptions, 'apiKey' | 'getToken'>> = {};
 
 beforeAll(async () => {
@@ -28,6 +29,7 @@ beforeAll(async () => {
   );
   alice = await service.newUser({ balance: 1000, externalId: 'auth0|alice' });
   bob = await service.newUser({ balance: 1000, externalId: 'auth0|bob' });
+  aliceSession = (await service.caller().sessions.create({ userId: alice.id, title: "Alice's" })).sessionId;
 
   const admin = service.caller();
   const key = async (scope: 'admin' | 'service' | 'user', userId?: number) => {
@@ -64,8 +66,11 @@ afterAll(async () => {
 });
 
 type Call = (client: CreditsClient) => Promise<unknown>;
-/** Who may call it: `self` is a user acting on itself (every call below names user A). */
-type Allowed = ('service' | 'self' | 'anyone')[];
+/**
+ * Who may call it: `self` is a user acting on itself (every call below names user A, or user A's
+ * session). Calls that name a session (`session`) answer another user NOT_FOUND, not FORBIDDEN.
+ */
+type Allowed = ('service' | 'self' | 'anyone' | 'session')[];
 
 let n = 0;
 const procedures: [string, Allowed, Call][] = [
@@ -80,6 +85,15 @@ const procedures: [string, Allowed, Call][] = [
   ['credits.consume', ['service', 'self'], (c) => c.credits.consume.mutate({ userId: alice.id, amount: 0.0001 })],
   ['credits.transactions', ['service', 'self'], (c) => c.credits.transactions.query({ userId: 'auth0|alice' })],
   ['credits.reconcile', [], (c) => c.credits.reconcile.query()],
+  ['usage.record', ['service', 'self'], (c) => c.usage.record.mutate({ userId: alice.id, endpoint: '/chat', eventType: 'ai_chat', creditsCharged: 0.0001, charge: true })],
+  ['usage.list', ['service', 'self'], (c) => c.usage.list.query({ userId: alice.id })],
+  ['usage.stats', ['service', 'self'], (c) => c.usage.stats.query({ userId: 'auth0|alice' })],
+  ['sessions.create', ['service', 'self'], (c) => c.sessions.create.mutate({ userId: alice.id })],
+  ['sessions.list', ['service', 'self'], (c) => c.sessions.list.query({ userId: alice.id })],
+  ['sessions.get', ['service', 'self', 'session'], (c) => c.sessions.get.query({ sessionId: aliceSession })],
+  ['sessions.setStatus', ['service', 'self', 'session'], (c) => c.sessions.setStatus.mutate({ sessionId: aliceSession, status: 'active' })],
+  ['sessions.addMessage', ['service', 'self', 'session'], (c) => c.sessions.addMessage.mutate({ sessionId: aliceSession, role: 'user', content: 'hi' })],
+  ['sessions.messages', ['service', 'self', 'session'], (c) => c.sessions.messages.query({ sessionId: aliceSession })],
   ['grants.runDaily', [], (c) => c.grants.runDaily.mutate({ date: '2000-01-01' })],
   ['grants.status', [], (c) => c.grants.status.query({})],
   ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],
@@ -91,7 +105,7 @@ const procedures: [string, Allowed, Call][] = [
   ],
 ];
 
-const expectation: Record<string, (allowed: Allowed) => 'allow' | 'UNAUTHORIZED' | 'FORBIDDEN'> = {
+const expectation: Record<string, (allowed: Allowed) => 'allow' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND'> = {
   none: () => 'UNAUTHORIZED',
   'revoked key': () => 'UNAUTHORIZED',
   'expired JWT': () => 'UNAUTHORIZED',
@@ -102,7 +116,7 @@ const expectation: Record<string, (allowed: Allowed) => 'allow' | 'UNAUTHORIZED'
   service: (a) => (a.includes('service') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
   'user A key': (a) => (a.includes('self') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
   'user A JWT': (a) => (a.includes('self') || a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
-  'user B key': (a) => (a.includes('anyone') ? 'allow' : 'FORBIDDEN'),
+  'user B key': (a) => (a.includes('anyone') ? 'allow' : a.includes('session') ? 'NOT_FOUND' : 'FORBIDDEN'),
 };
 
 async function outcome(call: Promise<unknown>): Promise<string> {

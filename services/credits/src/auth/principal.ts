@@ -22,3 +22,6 @@ export function mayActOn(principal: Principal, ref: UserRef): boolean {
   if (principal.kind !== 'user') return true;
   return typeof ref === 'number' ? ref === principal.userId : ref === principal.externalId;
 }
+
+/** The only user whose data `principal` may reach, or undefined when it may reach anyone's. */
+export const onlyUser = (principal: Principal): number | undefined => (principal.kind === 'user' ? principal.userId : undefined);

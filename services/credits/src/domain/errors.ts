@@ -20,6 +20,9 @@ export class DomainError extends Error {
 export const userNotFound = (userId: number | string) =>
   new DomainError('NOT_FOUND', `User not found: ${userId}`, { reason: 'USER_NOT_FOUND', userId });
 
+export const sessionNotFound = (sessionId: string) =>
+  new DomainError('NOT_FOUND', `Session not found: ${sessionId}`, { reason: 'SESSION_NOT_FOUND', sessionId });
+
 export const emailTaken = (email: string) =>
   new DomainError('CONFLICT', `A user with email ${email} already exists`, { reason: 'EMAIL_TAKEN', email });
 

@@ -17,7 +17,7 @@ import { query } from '../db/sql';
 import { balanceLimit, idempotencyKeyReused, insufficientCredits, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
-import { resolveUserId } from './users';
+import { idOrExternalId, resolveUserId } from './users';
 
 /**
  * The ledger. Its rules, kept by the `credits_apply` function and the tables' constraints (see
@@ -60,9 +60,6 @@ interface Change {
 
 const APPLY = `select r.outcome, r.current_balance, (r.tx).*
   from credits_apply($1, $2, $3, $4, $5, $6, $7, $8, $9) r`;
-
-/** A user reference as the SQL's two parameters: our id, or the external id. */
-const idOrExternalId = (ref: UserRef) => (typeof ref === 'number' ? [ref, null] : [null, ref]);
 
 async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
   const hash =

@@ -10,6 +10,9 @@ type UserEntity = InferEntity<typeof User>;
 
 const byRef = (ref: UserRef) => (typeof ref === 'number' ? { id: ref } : { externalId: ref });
 
+/** A user reference as two SQL parameters: our id, or the external id (the other one null). */
+export const idOrExternalId = (ref: UserRef): [number | null, string | null] => (typeof ref === 'number' ? [ref, null] : [null, ref]);
+
 /** A new user starts with a balance row at 0 (no ledger rows: the sum of none is 0). */
 export async function createUser(em: EntityManager, input: CreateUserInput): Promise<UserDto> {
   const key = input.idempotencyKey;

@@ -3,13 +3,15 @@ import { apiKeys } from './api-keys';
 import { credits } from './credits';
 import { grants } from './grants';
 import { health } from './health';
+import { sessions } from './sessions';
+import { usage } from './usage';
 import { type ErrorShape, router } from './init';
 import { users } from './users';
 
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, users, credits, grants, apiKeys };
+const procedures = { health, users, credits, usage, sessions, grants, apiKeys };
 
 export const appRouter = router(procedures);
 

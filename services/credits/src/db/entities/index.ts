@@ -2,7 +2,10 @@ import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditTransaction } from './credit-transaction';
 import { GrantRun } from './grant-run';
+import { Session } from './session';
+import { SessionMessage } from './session-message';
+import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditTransaction, GrantRun, User };
-export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun];
+export { ApiKey, CreditAccount, CreditTransaction, GrantRun, Session, SessionMessage, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord];

@@ -3,10 +3,14 @@ import { Migration20261124202608_initial } from './Migration20261124202608_initi
 import { Migration20261124202700_ledger_apply } from './Migration20261124202700_ledger_apply';
 import { Migration20261124205001_api_keys } from './Migration20261124205001_api_keys';
 import { Migration20261124210009_grant_runs } from './Migration20261124210009_grant_runs';
+import { Migration20261124211310_usage_and_sessions } from './Migration20261124211310_usage_and_sessions';
+import { Migration20261124211400_usage_record } from './Migration20261124211400_usage_record';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
   { name: 'Migration20261124202700_ledger_apply', class: Migration20261124202700_ledger_apply },
   { name: 'Migration20261124205001_api_keys', class: Migration20261124205001_api_keys },
   { name: 'Migration20261124210009_grant_runs', class: Migration20261124210009_grant_runs },
+  { name: 'Migration20261124211310_usage_and_sessions', class: Migration20261124211310_usage_and_sessions },
+  { name: 'Migration20261124211400_usage_record', class: Migration20261124211400_usage_record },
 ];

@@ -1,0 +1,176 @@
+import type {
+  ListUsageInput,
+  RecordedUsage,
+  RecordUsageInput,
+  UsagePage,
+  UsageRecord,
+  UsageStats,
+  UsageStatsInput,
+} from '@credits/contract';
+import type { EntityManager } from '../db/orm';
+import { query } from '../db/sql';
+import { idempotencyKeyReused, insufficientCredits, sessionNotFound, userNotFound } from './errors';
+import { requestHash } from './idempotency';
+import { decodeCursor, toPage } from './pagination';
+import { idOrExternalId, resolveUserId } from './users';
+
+/**
+ * Usage records. A charged record and its consume are written by the `usage_record` function in
+ * one statement: the ledger rules of credits_apply hold for it too (the balance row locked first,
+ * never below zero, one ledger row with before and after), and a refused charge writes no record.
+ */
+
+interface UsageRow {
+  id: string;
+  user_id: number;
+  session_uuid: string | null;
+  endpoint: string;
+  event_type: string;
+  credits_charged: string;
+  cost_usd: string;
+  tokens_used: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  model_name: string | null;
+  provider: string | null;
+  tool_name: string | null;
+  operation_name: string | null;
+  metadata: Record<string, unknown> | null;
+  transaction_id: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+}
+
+const RECORD = `select r.outcome, r.current_balance, (r.tx).balance_after, (r.rec).*,
+       (select s.session_id from sessions s where s.id = (r.rec).session_id) as session_uuid
+  from usage_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) r`;
+
+export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promise<RecordedUsage> {
+  const fields = [
+    i.sessionId ?? null,
+    i.endpoint,
+    i.eventType,
+    i.creditsCharged ?? null,
+    i.costUsd ?? null,
+    i.tokensUsed ?? null,
+    i.promptTokens ?? null,
+    i.completionTokens ?? null,
+    i.modelName ?? null,
+    i.provider ?? null,
+    i.toolName ?? null,
+    i.operationName ?? null,
+    i.metadata === undefined ? null : JSON.stringify(i.metadata),
+    i.charge,
+  ] as const;
+  const hash = i.idempotencyKey === undefined ? null : requestHash('usage.record', ...fields.map((f) => (f === null ? null : String(f))));
+  const [row] = await query<UsageRow & { outcome: string; current_balance: string | null; balance_after: string | null }>(em, RECORD, [
+    ...idOrExternalId(i.userId),
+    ...fields,
+    i.idempotencyKey ?? null,
+    hash,
+  ]);
+  switch (row?.outcome) {
+    case 'recorded':
+    case 'replayed':
+      return {
+        ...toUsageRecord(row),
+        balanceAfter: row.balance_after === null ? null : Number(row.balance_after),
+        replayed: row.outcome === 'replayed',
+      };
+    case 'key_reused':
+      throw idempotencyKeyReused(i.idempotencyKey!);
+    case 'insufficient':
+      throw insufficientCredits(Number(row.current_balance), Number(i.creditsCharged));
+    case 'user_not_found':
+      throw userNotFound(i.userId);
+    case 'session_not_found':
+      throw sessionNotFound(i.sessionId!);
+    default:
+      throw new Error(`usage_record answered ${JSON.stringify(row?.outcome)}`);
+  }
+}
+
+const SELECT = `select u.*, s.session_id as session_uuid from usage_records u left join sessions s on s.id = u.session_id`;
+
+/** Newest first; `from` and `to` bound `createdAt`, both inclusive. */
+export async function listUsage(em: EntityManager, i: ListUsageInput): Promise<UsagePage> {
+  const userId = await resolveUserId(em, i.userId);
+  const rows = await query<UsageRow>(
+    em,
+    `${SELECT}
+      where u.user_id = $1
+        and ($2::text is null or u.event_type = $2)
+        and ($3::timestamptz is null or u.created_at >= $3)
+        and ($4::timestamptz is null or u.created_at <= $4)
+        and ($5::bigint is null or u.id < $5)
+      order by u.id desc
+      limit $6`,
+    [userId, i.eventType ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1],
+  );
+  return toPage(rows.map(toUsageRecord), i.limit, (r) => r.id);
+}
+
+/**
+ * Totals over a date range, by event type, by model and by UTC day: one pass (grouping sets) over
+ * the covering index (user_id, created_at) that carries every summed column, so an index-only scan
+ * whatever the number of records. PostgreSQL adds the numerics exactly; each sum arrives as decimal
+ * text and becomes a number once.
+ */
+export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise<UsageStats> {
+  const userId = await resolveUserId(em, i.userId);
+  const rows = await query<{ kind: 'total' | 'type' | 'model' | 'day'; key: string | null; records: number; credits: string | null; cost: string | null; tokens: string | null }>(
+    em,
+    `select case when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
+                 when grouping(day) = 0 then 'day' else 'total' end as kind,
+            coalesce(event_type, model, day) as key,
+            count(*)::int as records, sum(credits_charged) as credits, sum(cost_usd) as cost, sum(tokens_used) as tokens
+       from (select event_type, coalesce(model_name, 'unknown') as model,
+                    to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, credits_charged, cost_usd, tokens_used
+               from usage_records
+              where user_id = $1
+                and created_at >= coalesce($2::timestamptz, '-infinity')
+                and created_at <= coalesce($3::timestamptz, 'infinity')) r
+      group by grouping sets ((), (event_type), (model), (day))`,
+    [userId, i.from ?? null, i.to ?? null],
+  );
+  const num = (text: string | null) => Number(text ?? 0);
+  const tallies = (kind: 'type' | 'model') =>
+    Object.fromEntries(rows.filter((r) => r.kind === kind).map((r) => [r.key!, { records: r.records, creditsCharged: num(r.credits) }]));
+  const total = rows.find((r) => r.kind === 'total');
+  return {
+    totalRecords: total?.records ?? 0,
+    totalCreditsCharged: num(total?.credits ?? null),
+    totalCostUsd: num(total?.cost ?? null),
+    totalTokensUsed: num(total?.tokens ?? null),
+    byEventType: tallies('type'),
+    byModel: tallies('model'),
+    daily: rows
+      .filter((r) => r.kind === 'day')
+      .sort((a, b) => a.key!.localeCompare(b.key!))
+      .map((r) => ({ date: r.key!, records: r.records, creditsCharged: num(r.credits), costUsd: num(r.cost), tokensUsed: num(r.tokens) })),
+  };
+}
+
+export function toUsageRecord(row: UsageRow): UsageRecord {
+  return {
+    id: Number(row.id),
+    userId: row.user_id,
+    sessionId: row.session_uuid,
+    endpoint: row.endpoint,
+    eventType: row.event_type,
+    creditsCharged: Number(row.credits_charged),
+    costUsd: Number(row.cost_usd),
+    tokensUsed: row.tokens_used,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    modelName: row.model_name,
+    provider: row.provider,
+    toolName: row.tool_name,
+    operationName: row.operation_name,
+    metadata: row.metadata,
+    transactionId: row.transaction_id === null ? null : Number(row.transaction_id),
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+  };
+}
+
