@@ -22,6 +22,7 @@ export async function startDatabase() {
   const database = await startEmbeddedPostgres(dataDir, log);
   await (await openDatabase(database.url, 2, log)).close(); // migrations
   const pool = new pg.Pool({ connectionString: database.url, max: 64 });
+  pool.on('error', () => undefined); // idle connections dropped when the database stops at the end
   return {
     url: database.url,
     pool,

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { grantScenarios } from './grant';
+import { usageScenarios } from './usage';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
 import { printTable, type Scenario, writeResults } from './report';
 
@@ -30,6 +31,10 @@ try {
   t = performance.now();
   scenarios.push(...(await grantScenarios({ pool: database.pool, client, users, callers: 8, seconds, rssMb: service.rssMb })));
   console.log(`grant scenarios in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  t = performance.now();
+  const heavyRecords = quick ? 100_000 : 500_000;
+  scenarios.push(...(await usageScenarios({ pool: database.pool, client, users, callers: 8, seconds, heavyRecords, rssMb: service.rssMb })));
+  console.log(`usage scenarios in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   printTable(scenarios);
   console.log(`written: ${await writeResults(startedAt, scenarios)}`);

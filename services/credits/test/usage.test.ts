@@ -222,7 +222,18 @@ describe('usage.stats', () => {
       };
     };
 
-    const ranges: [Date?, Date?][] = [[], [new Date(base + 2.5 * 86_400_000), new Date(base + 7.25 * 86_400_000)], [new Date(base + 5 * 86_400_000)], [undefined, new Date(base + 86_400_000 * 0.3)]];
+    const day = (n: number) => new Date(base + n * 86_400_000);
+    const ranges: [Date?, Date?][] = [
+      [],
+      [day(2.5), day(7.25)], // part days at both ends, whole days between
+      [day(5)], // from a midnight, no end
+      [undefined, day(0.3)], // inside the first day
+      [day(3), day(6)], // midnight to midnight: the last instant of a range is inclusive
+      [day(3), new Date(day(6).getTime() - 1)],
+      [day(4.2), day(4.7)], // inside one day
+      [day(4.9), day(5.1)], // across one midnight, no whole day
+      [day(-1), day(20)],
+    ];
     for (let i = 0; i < 6; i++) {
       const a = base + Math.random() * 10 * 86_400_000;
       const b = base + Math.random() * 10 * 86_400_000;

@@ -110,28 +110,58 @@ export async function listUsage(em: EntityManager, i: ListUsageInput): Promise<U
   return toPage(rows.map(toUsageRecord), i.limit, (r) => r.id);
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Totals over a date range, by event type, by model and by UTC day: one pass (grouping sets) over
- * the covering index (user_id, created_at) that carries every summed column, so an index-only scan
- * whatever the number of records. PostgreSQL adds the numerics exactly; each sum arrives as decimal
- * text and becomes a number once.
+ * Splits [from, to] (inclusive, either end open) into whole UTC days, read from usage_daily, and
+ * the part days at its ends, read from the records: [from, first whole day) and [end of the last
+ * whole day, to]. A day counts as whole only if it lies entirely inside the range.
+ */
+export function splitRange(from?: Date, to?: Date) {
+  const ceilDay = (d: Date) => new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
+  const floorDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+  const lo = from && ceilDay(from); // the first whole day starts here (undefined: from the beginning)
+  const end = to && floorDay(to); // the whole days end here (undefined: to this day)
+  if (lo && end && lo >= end) return { days: null, head: null, tail: { from, to } }; // no whole day inside
+  const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? null;
+  return {
+    days: { from: day(lo), until: day(end) },
+    head: from && lo && from < lo ? { from, until: lo } : null,
+    tail: to && end ? { from: end, to } : null,
+  };
+}
+
+/**
+ * Totals over a date range, by event type, by model and by UTC day. Whole days come from
+ * usage_daily (a handful of rows per day, kept by triggers); the part days at the range's ends
+ * from the records, through the covering index (user_id, created_at) that carries every summed
+ * column. So the cost follows the number of days, not of records. PostgreSQL adds the numerics
+ * exactly; each sum arrives as decimal text and becomes a number once.
  */
 export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise<UsageStats> {
   const userId = await resolveUserId(em, i.userId);
+  const { days, head, tail } = splitRange(i.from, i.to);
   const rows = await query<{ kind: 'total' | 'type' | 'model' | 'day'; key: string | null; records: number; credits: string | null; cost: string | null; tokens: string | null }>(
     em,
-    `select case when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
+    `with groups as (
+       select event_type, model, day, records, credits_charged as credits, cost_usd as cost, tokens_used as tokens
+         from usage_daily
+        where $2 and user_id = $1 and records <> 0 and ($3::date is null or day >= $3) and ($4::date is null or day < $4)
+       union all
+       select event_type, coalesce(model_name, 'unknown'), (created_at at time zone 'UTC')::date, 1, credits_charged, cost_usd,
+              coalesce(tokens_used, 0)
+         from usage_records
+        where user_id = $1
+          and (($5::timestamptz is not null and created_at >= $5 and created_at < $6)
+            or ($7 and created_at >= coalesce($8::timestamptz, '-infinity') and created_at <= coalesce($9::timestamptz, 'infinity')))
+     )
+     select case when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
                  when grouping(day) = 0 then 'day' else 'total' end as kind,
-            coalesce(event_type, model, day) as key,
-            count(*)::int as records, sum(credits_charged) as credits, sum(cost_usd) as cost, sum(tokens_used) as tokens
-       from (select event_type, coalesce(model_name, 'unknown') as model,
-                    to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, credits_charged, cost_usd, tokens_used
-               from usage_records
-              where user_id = $1
-                and created_at >= coalesce($2::timestamptz, '-infinity')
-                and created_at <= coalesce($3::timestamptz, 'infinity')) r
+            coalesce(event_type, model, to_char(day, 'YYYY-MM-DD')) as key,
+            coalesce(sum(records), 0)::int as records, sum(credits) as credits, sum(cost) as cost, sum(tokens) as tokens
+       from groups
       group by grouping sets ((), (event_type), (model), (day))`,
-    [userId, i.from ?? null, i.to ?? null],
+    [userId, days !== null, days?.from ?? null, days?.until ?? null, head?.from ?? null, head?.until ?? null, tail !== null, tail?.from ?? null, tail?.to ?? null],
   );
   const num = (text: string | null) => Number(text ?? 0);
   const tallies = (kind: 'type' | 'model') =>

@@ -4,8 +4,9 @@ import { CreditTransaction } from './credit-transaction';
 import { GrantRun } from './grant-run';
 import { Session } from './session';
 import { SessionMessage } from './session-message';
+import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditTransaction, GrantRun, Session, SessionMessage, UsageRecord, User };
-export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord];
+export { ApiKey, CreditAccount, CreditTransaction, GrantRun, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily];

@@ -5,6 +5,8 @@ import { Migration20261124205001_api_keys } from './Migration20261124205001_api_
 import { Migration20261124210009_grant_runs } from './Migration20261124210009_grant_runs';
 import { Migration20261124211310_usage_and_sessions } from './Migration20261124211310_usage_and_sessions';
 import { Migration20261124211400_usage_record } from './Migration20261124211400_usage_record';
+import { Migration20261124212248_usage_daily } from './Migration20261124212248_usage_daily';
+import { Migration20261124212300_usage_daily_triggers } from './Migration20261124212300_usage_daily_triggers';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -13,4 +15,6 @@ export const migrations = [
   { name: 'Migration20261124210009_grant_runs', class: Migration20261124210009_grant_runs },
   { name: 'Migration20261124211310_usage_and_sessions', class: Migration20261124211310_usage_and_sessions },
   { name: 'Migration20261124211400_usage_record', class: Migration20261124211400_usage_record },
+  { name: 'Migration20261124212248_usage_daily', class: Migration20261124212248_usage_daily },
+  { name: 'Migration20261124212300_usage_daily_triggers', class: Migration20261124212300_usage_daily_triggers },
 ];
