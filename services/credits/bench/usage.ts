@@ -48,7 +48,7 @@ export async function usageScenarios(opts: {
   await pool.query(
     `insert into usage_records (user_id, endpoint, event_type, model_name, credits_charged, cost_usd, tokens_used, created_at)
      select 1, '/api', (array['ai_chat','api_call','memory_storage','tool_use'])[1 + g % 4], (array['gpt-4','claude',null])[1 + g % 3],
-            (g % 100) / 100.0, (g % 1000) / 100000.0, g % 5000, now() - make_interval(secs => (g % 7776000))
+            (g % 100) / 100.0, (g % 1000) / 100000.0, g % 5000, now() - make_interval(secs => (g::bigint * 15551) % 7776000)
        from generate_series(1, $1::int) g`,
     [heavyRecords],
   );

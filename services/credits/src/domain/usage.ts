@@ -134,8 +134,8 @@ export function splitRange(from?: Date, to?: Date) {
 /**
  * Totals over a date range, by event type, by model and by UTC day. Whole days come from
  * usage_daily (a handful of rows per day, kept by triggers); the part days at the range's ends
- * from the records, through the covering index (user_id, created_at) that carries every summed
- * column. So the cost follows the number of days, not of records. PostgreSQL adds the numerics
+ * from the records, each end its own range scan of the covering index (user_id, created_at) that
+ * carries every summed column. So the cost follows the number of days, not of records. PostgreSQL adds the numerics
  * exactly; each sum arrives as decimal text and becomes a number once.
  */
 export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise<UsageStats> {
@@ -151,9 +151,12 @@ export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise
        select event_type, coalesce(model_name, 'unknown'), (created_at at time zone 'UTC')::date, 1, credits_charged, cost_usd,
               coalesce(tokens_used, 0)
          from usage_records
-        where user_id = $1
-          and (($5::timestamptz is not null and created_at >= $5 and created_at < $6)
-            or ($7 and created_at >= coalesce($8::timestamptz, '-infinity') and created_at <= coalesce($9::timestamptz, 'infinity')))
+        where $5::timestamptz is not null and user_id = $1 and created_at >= $5 and created_at < $6
+       union all
+       select event_type, coalesce(model_name, 'unknown'), (created_at at time zone 'UTC')::date, 1, credits_charged, cost_usd,
+              coalesce(tokens_used, 0)
+         from usage_records
+        where $7 and user_id = $1 and created_at >= coalesce($8::timestamptz, '-infinity') and created_at <= coalesce($9::timestamptz, 'infinity')
      )
      select case when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
                  when grouping(day) = 0 then 'day' else 'total' end as kind,
