@@ -20,10 +20,17 @@ export const idempotencyKey = z
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 
-/** Cursor pagination: pass a page's `nextCursor` back to get the page after it. */
+export const MAX_OFFSET = 100_000;
+
+/**
+ * Cursor pagination: pass a page's `nextCursor` back to get the page after it. `offset` skips
+ * rows (after the cursor, when both are given): for clients written for offset paging; cursors are
+ * the way to walk a list that is growing.
+ */
 export const pageInput = {
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: z.string().min(1).max(200).optional(),
+  offset: z.number().int().min(0).max(MAX_OFFSET).default(0),
 };
 
 export function page<T extends z.ZodType>(item: T) {

@@ -36,7 +36,7 @@ export async function listApiKeys(em: EntityManager, input: ListApiKeysInput): P
   const keys = await em.find(
     ApiKey,
     { ...(after === null ? {} : { id: { $gt: after } }), ...(input.includeRevoked ? {} : { revokedAt: null }) },
-    { orderBy: { id: 'asc' }, limit: input.limit + 1 },
+    { orderBy: { id: 'asc' }, limit: input.limit + 1, offset: input.offset },
   );
   return toPage(keys.map(toApiKey), input.limit, (k) => k.id);
 }

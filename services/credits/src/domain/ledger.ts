@@ -130,8 +130,8 @@ export async function listTransactions(em: EntityManager, i: TransactionsInput):
         and ($4::timestamptz is null or t.created_at <= $4)
         and ($5::bigint is null or t.id < $5)
       order by t.id desc
-      limit $6`,
-    [userId, i.type ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1],
+      limit $6 offset $7`,
+    [userId, i.type ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toTransaction), i.limit, (t) => t.id);
 }

@@ -82,8 +82,8 @@ export async function listSessions(em: EntityManager, i: ListSessionsInput): Pro
     em,
     `select * from sessions
       where user_id = $1 and (not $2 or status = 'active') and ($3::int is null or id < $3)
-      order by id desc limit $4`,
-    [userId, i.activeOnly, decodeCursor(i.cursor), i.limit + 1],
+      order by id desc limit $4 offset $5`,
+    [userId, i.activeOnly, decodeCursor(i.cursor), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toSession), i.limit, (s) => s.id);
 }
@@ -176,8 +176,8 @@ export async function listMessages(em: EntityManager, i: MessagesInput, owner?: 
     em,
     `select m.*, $4::uuid as session_uuid from session_messages m
       where m.session_id = $1 and ($2::bigint is null or m.id > $2)
-      order by m.id limit $3`,
-    [session.id, decodeCursor(i.cursor), i.limit + 1, i.sessionId],
+      order by m.id limit $3 offset $5`,
+    [session.id, decodeCursor(i.cursor), i.limit + 1, i.sessionId, i.offset],
   );
   return toPage(rows.map(toMessage), i.limit, (m) => m.id);
 }

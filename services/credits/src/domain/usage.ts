@@ -104,8 +104,8 @@ export async function listUsage(em: EntityManager, i: ListUsageInput): Promise<U
         and ($4::timestamptz is null or u.created_at <= $4)
         and ($5::bigint is null or u.id < $5)
       order by u.id desc
-      limit $6`,
-    [userId, i.eventType ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1],
+      limit $6 offset $7`,
+    [userId, i.eventType ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toUsageRecord), i.limit, (r) => r.id);
 }

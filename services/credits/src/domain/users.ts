@@ -80,7 +80,7 @@ export async function listUsers(em: EntityManager, input: ListUsersInput): Promi
       ...(after === null ? {} : { id: { $gt: after } }),
       ...(like === undefined ? {} : { $or: [{ email: { $ilike: like } }, { name: { $ilike: like } }] }),
     },
-    { orderBy: { id: 'asc' }, limit: input.limit + 1 },
+    { orderBy: { id: 'asc' }, limit: input.limit + 1, offset: input.offset },
   );
   return toPage(users.map(toUser), input.limit, (u) => u.id);
 }

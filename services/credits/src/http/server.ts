@@ -4,6 +4,15 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { credentialFrom } from '../auth/credentials';
 import { createContextInner, type Deps } from '../trpc/init';
 import { appRouter } from '../trpc/router';
+import { serveDocs } from './docs';
+import { createRestHandler } from './rest/handler';
+import { openApiDocument } from './rest/openapi';
+import { userServiceRoutes } from './rest/seed-user-service';
+import { creditsRoutes } from './rest/seeds-credits';
+import packageJson from '../../package.json' with { type: 'json' };
+
+/** Every REST route: the seeds' surfaces, each a mapping onto the procedures. */
+export const restRoutes = [...creditsRoutes, ...userServiceRoutes];
 
 /** Bodies above this are refused (413) before any parsing. */
 const MAX_BODY_BYTES = 1_000_000;
@@ -29,6 +38,9 @@ export function createHttpServer(deps: Deps): http.Server {
     },
   });
 
+  const rest = createRestHandler(deps, restRoutes);
+  const openApi = JSON.stringify(openApiDocument(restRoutes, packageJson.version));
+
   return http.createServer((req, res) => {
     const started = performance.now();
     const requestId = requestIdOf(req);
@@ -39,11 +51,20 @@ export function createHttpServer(deps: Deps): http.Server {
       deps.log.info({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, 'request');
     });
 
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    if (pathname.startsWith('/trpc/')) return trpc(req, res);
-    if (req.method === 'GET' && pathname === '/health') return json(res, 200, { status: 'healthy' });
-    if (req.method === 'GET' && pathname === '/ready') return void ready(deps, res);
-    json(res, 404, { detail: 'Not Found' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (req.method === 'GET' && url.pathname === '/ready') return void ready(deps, res);
+    if (req.method === 'GET' && url.pathname === '/openapi.json') {
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(openApi);
+    }
+    void (async () => {
+      if (req.method === 'GET' && (await serveDocs(url.pathname, res))) return;
+      if (await rest(req, res, url)) return;
+      json(res, 404, { detail: 'Not Found' });
+    })().catch((error: unknown) => {
+      deps.log.error({ err: error, url: req.url }, 'request failed');
+      if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
+    });
   });
 }
 

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode, ErrorData, ErrorDetails, UserRef } from '@credits/contract';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import superjson from 'superjson';
 import { type z, ZodError } from 'zod';
 import type { AuthResult, Authenticate } from '../auth/authenticate';
@@ -50,15 +51,14 @@ export interface ErrorShape {
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }): ErrorShape {
-    const details = detailsOf(error);
-    const { httpStatus, path } = shape.data;
-    return {
-      message: messageOf(error, details),
-      code: shape.code,
-      data: { code: error.code as ErrorCode, httpStatus, ...(path ? { path } : {}), ...details },
-    };
+    return { message: publicMessage(error), code: shape.code, data: errorData(error, shape.data.path) };
   },
 });
+
+/** What callers learn of an error: its code and status, and the details of its reason. Used by the REST surfaces too. */
+export function errorData(error: TRPCError, path?: string): ErrorData {
+  return { code: error.code as ErrorCode, httpStatus: getHTTPStatusCodeFromError(error), ...(path ? { path } : {}), ...detailsOf(error) };
+}
 
 function detailsOf(error: TRPCError): ErrorDetails | undefined {
   if (error.cause instanceof DomainError) return error.cause.details;
@@ -71,11 +71,12 @@ function detailsOf(error: TRPCError): ErrorDetails | undefined {
   return undefined;
 }
 
-function messageOf(error: TRPCError, details: ErrorDetails | undefined): string {
+/** The message callers see. An unexpected failure's own message may hold SQL or internals: that goes to the log only. */
+export function publicMessage(error: TRPCError): string {
+  const details = detailsOf(error);
   if (details?.reason === 'INVALID_INPUT') {
     return `Invalid input: ${details.issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join('; ')}`;
   }
-  // An unexpected failure's own message may hold SQL or internals: it goes to the log, not to callers.
   if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof DomainError)) return 'Internal server error';
   return error.message;
 }

@@ -5,7 +5,7 @@ import { grants } from './grants';
 import { health } from './health';
 import { sessions } from './sessions';
 import { usage } from './usage';
-import { type ErrorShape, router } from './init';
+import { createCallerFactory, type ErrorShape, router } from './init';
 import { users } from './users';
 
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
@@ -14,6 +14,9 @@ import { users } from './users';
 const procedures = { health, users, credits, usage, sessions, grants, apiKeys };
 
 export const appRouter = router(procedures);
+
+/** The procedures called in-process (REST routes, tests): `createCaller(context).credits.consume(...)`. */
+export const createCaller = createCallerFactory(appRouter);
 
 /** The router type the SDK is typed against. */
 export type AppRouter = TRPCBuiltRouter<

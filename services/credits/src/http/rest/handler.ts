@@ -1,0 +1,135 @@
+import type http from 'node:http';
+import { TRPCError } from '@trpc/server';
+import type { z } from 'zod';
+import { credentialFrom } from '../../auth/credentials';
+import { DomainError, missingCredentials } from '../../domain/errors';
+import { createContextInner, type Deps, errorData, publicMessage } from '../../trpc/init';
+import { createCaller } from '../../trpc/router';
+import type { AnyRoute, RestError } from './route';
+
+const MAX_BODY_BYTES = 1_000_000;
+
+interface Compiled {
+  route: AnyRoute;
+  pattern: RegExp;
+  names: string[];
+}
+
+/**
+ * Serves a table of routes: match, authenticate (as /trpc does), check the request's types, call
+ * the route's procedure with the request's principal, and write the result or the error the way
+ * the route's surface does. Answers false when no route has the path.
+ */
+export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
+  const compiled: Compiled[] = routes.map((route) => {
+    const names: string[] = [];
+    const source = route.path
+      .replace(/\/$/, '')
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)\}/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
+    // A trailing slash is optional (FastAPI would redirect /users to /users/).
+    return { route, names, pattern: new RegExp(`^${source}/?$`) };
+  });
+
+  return async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+    const matches = compiled.filter((c) => c.pattern.test(url.pathname));
+    if (!matches.length) return false;
+    const match = matches.find((c) => c.route.method === req.method);
+    if (!match) {
+      const allowed = matches.map((c) => c.route.method).join(', ');
+      res.setHeader('allow', allowed);
+      write(res, matches[0]!.route, failure(405, 'METHOD_NOT_SUPPORTED', `Method Not Allowed (use ${allowed})`));
+      return true;
+    }
+    const { route } = match;
+    if (route.unavailable) {
+      write(res, route, failure(501, 'NOT_IMPLEMENTED', route.unavailable));
+      return true;
+    }
+    try {
+      const values = match.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      const request = {
+        params: parse(route.params, Object.fromEntries(match.names.map((name, i) => [name, values[i]]))),
+        query: parse(route.query, Object.fromEntries(url.searchParams)),
+        body: route.body ? parse(route.body, await readJson(req)) : {},
+      };
+      const auth = route.public
+        ? { error: missingCredentials() }
+        : await deps.authenticate(credentialFrom(req.headers), req.socket.remoteAddress ?? 'unknown');
+      const api = createCaller(createContextInner(deps, auth, req.headers['x-request-id'] as string));
+      const result = await route.call(api, request);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.surface.success(route.respond(result, request), route)));
+    } catch (error) {
+      const rest = toRestError(error, route);
+      if (rest.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, route: `${route.method} ${route.path}` }, 'REST call failed');
+      write(res, route, route.adjust ? route.adjust(rest) : rest);
+    }
+    return true;
+  };
+}
+
+class InputError extends Error {
+  constructor(readonly issues: { field: string; message: string }[]) {
+    super('invalid input');
+  }
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown) {
+  if (!schema) return {};
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new InputError(result.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new RestFailure(failure(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${MAX_BODY_BYTES} bytes`));
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError([{ field: 'body', message: 'must be valid JSON' }]);
+  }
+}
+
+class RestFailure extends Error {
+  constructor(readonly error: RestError) {
+    super(error.message);
+  }
+}
+
+const failure = (status: number, code: RestError['code'], message: string): RestError => ({ status, code, message, reason: undefined, issues: [] });
+
+/** Our error, in the route's field names: a procedure's input issue names the REST field it came from. */
+function toRestError(error: unknown, route: AnyRoute): RestError {
+  if (error instanceof RestFailure) return error.error;
+  if (error instanceof InputError) {
+    const text = error.issues.map((i) => `${i.field} ${i.message}`).join('; ');
+    return { status: 400, code: 'BAD_REQUEST', reason: 'INVALID_INPUT', message: `Invalid input: ${text}`, issues: error.issues };
+  }
+  const trpc =
+    error instanceof TRPCError
+      ? error
+      : error instanceof DomainError
+        ? new TRPCError({ code: error.code, message: error.message, cause: error })
+        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error as Error });
+  const data = errorData(trpc);
+  const issues = data.reason === 'INVALID_INPUT' ? data.issues.map((i) => ({ field: route.fields?.[i.path] ?? i.path, message: i.message })) : [];
+  const message = issues.length ? `Invalid input: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}` : publicMessage(trpc);
+  return { status: data.httpStatus, code: data.code, reason: data.reason, message, issues };
+}
+
+function write(res: http.ServerResponse, route: AnyRoute, error: RestError): void {
+  const { status, body } = route.surface.failure(error);
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+

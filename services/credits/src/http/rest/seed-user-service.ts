@@ -1,0 +1,405 @@
+import type { Message, Session, Transaction, UsageRecord } from '@credits/contract';
+import { z } from 'zod';
+import { type AnyRoute, queryBool, queryDate, queryInt, routeFamily } from './route';
+import { enveloped, envelope } from './surfaces';
+
+/**
+ * Seed 004, the unified user service, under /api/v1: every answer in its envelope, snake_case
+ * fields, and `{user_id}` the caller's external id (`auth0%7C123456`). Every route calls one
+ * procedure (a session's status change also reads its user, for the user_id it answers with).
+ */
+
+const route = routeFamily({ tag: 'User service (seed 004)', surface: envelope });
+
+const user = z.object({ user_id: z.string() });
+const session = z.object({ session_id: z.string() });
+const page = { limit: queryInt(1, 200).default(50), offset: queryInt(0, 100_000).default(0) };
+const range = { start_date: queryDate.optional(), end_date: queryDate.optional() };
+const paging = { limit: 'limit', offset: 'offset', from: 'start_date', to: 'end_date', userId: 'user_id', sessionId: 'session_id' };
+
+const usageJson = z.object({
+  id: z.number(),
+  user_id: z.string(),
+  session_id: z.string().nullable(),
+  endpoint: z.string(),
+  event_type: z.string(),
+  credits_charged: z.number(),
+  cost_usd: z.number(),
+  tokens_used: z.number().nullable(),
+  prompt_tokens: z.number().nullable(),
+  completion_tokens: z.number().nullable(),
+  model_name: z.string().nullable(),
+  provider: z.string().nullable(),
+  tool_name: z.string().nullable(),
+  operation_name: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  transaction_id: z.number().nullable(),
+  created_at: z.string(),
+});
+const toUsage = (r: UsageRecord, userId: string): z.output<typeof usageJson> => ({
+  id: r.id,
+  user_id: userId,
+  session_id: r.sessionId,
+  endpoint: r.endpoint,
+  event_type: r.eventType,
+  credits_charged: r.creditsCharged,
+  cost_usd: r.costUsd,
+  tokens_used: r.tokensUsed,
+  prompt_tokens: r.promptTokens,
+  completion_tokens: r.completionTokens,
+  model_name: r.modelName,
+  provider: r.provider,
+  tool_name: r.toolName,
+  operation_name: r.operationName,
+  metadata: r.metadata,
+  transaction_id: r.transactionId,
+  created_at: r.createdAt.toISOString(),
+});
+
+const sessionJson = z.object({
+  id: z.number(),
+  session_id: z.string(),
+  user_id: z.string(),
+  title: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  status: z.string(),
+  message_count: z.number(),
+  total_tokens: z.number(),
+  total_cost_usd: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+const toSession = (s: Session, userId: string): z.output<typeof sessionJson> => ({
+  id: s.id,
+  session_id: s.sessionId,
+  user_id: userId,
+  title: s.title,
+  metadata: s.metadata,
+  status: s.status,
+  message_count: s.messageCount,
+  total_tokens: s.totalTokens,
+  total_cost_usd: s.totalCostUsd,
+  created_at: s.createdAt.toISOString(),
+  updated_at: s.updatedAt.toISOString(),
+});
+
+const messageJson = z.object({
+  id: z.number(),
+  session_id: z.string(),
+  role: z.string(),
+  content: z.string(),
+  message_type: z.string(),
+  tokens_used: z.number(),
+  cost_usd: z.number(),
+  created_at: z.string(),
+});
+const toMessage = (m: Message): z.output<typeof messageJson> => ({
+  id: m.id,
+  session_id: m.sessionId,
+  role: m.role,
+  content: m.content,
+  message_type: m.messageType,
+  tokens_used: m.tokensUsed,
+  cost_usd: m.costUsd,
+  created_at: m.createdAt.toISOString(),
+});
+
+/** Amounts are positive here, the direction is in `transaction_type` (the seed's way). */
+const transactionJson = z.object({
+  id: z.number(),
+  transaction_id: z.string(),
+  user_id: z.string(),
+  transaction_type: z.string(),
+  amount: z.number(),
+  balance_before: z.number(),
+  balance_after: z.number(),
+  description: z.string().nullable(),
+  reference_id: z.string().nullable(),
+  usage_record_id: z.number().nullable(),
+  created_at: z.string(),
+});
+const toTransaction = (t: Transaction, userId: string): z.output<typeof transactionJson> => ({
+  id: t.id,
+  transaction_id: `txn-${t.id}`,
+  user_id: userId,
+  transaction_type: t.type,
+  amount: Math.abs(t.amount),
+  balance_before: t.balanceBefore,
+  balance_after: t.balanceAfter,
+  description: t.description,
+  reference_id: t.referenceId,
+  usage_record_id: t.usageRecordId,
+  created_at: t.createdAt.toISOString(),
+});
+
+const usageFields = {
+  sessionId: 'session_id',
+  eventType: 'event_type',
+  creditsCharged: 'credits_charged',
+  costUsd: 'cost_usd',
+  tokensUsed: 'tokens_used',
+  promptTokens: 'prompt_tokens',
+  completionTokens: 'completion_tokens',
+  modelName: 'model_name',
+  toolName: 'tool_name',
+  operationName: 'operation_name',
+  idempotencyKey: 'idempotency_key',
+  userId: 'user_id',
+};
+
+const optionalNumber = z.number({ error: 'must be a number' }).optional();
+const optionalString = z.string({ error: 'must be a string' }).optional();
+
+export const userServiceRoutes: AnyRoute[] = [
+  route({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/usage',
+    summary: 'Record a usage event (charge: true also consumes credits_charged, atomically)',
+    message: 'Usage recorded successfully',
+    params: user,
+    body: z.object({
+      user_id: optionalString,
+      session_id: optionalString,
+      endpoint: z.string({ error: 'must be a string' }),
+      event_type: z.string({ error: 'must be a string' }),
+      credits_charged: optionalNumber,
+      cost_usd: optionalNumber,
+      tokens_used: optionalNumber,
+      prompt_tokens: optionalNumber,
+      completion_tokens: optionalNumber,
+      model_name: optionalString,
+      provider: optionalString,
+      tool_name: optionalString,
+      operation_name: optionalString,
+      metadata: z.record(z.string(), z.unknown()).optional(),
+      charge: z.boolean().optional(),
+      idempotency_key: optionalString,
+    }),
+    fields: usageFields,
+    call: (api, { params, body }) =>
+      api.usage.record({
+        userId: params.user_id,
+        sessionId: body.session_id,
+        endpoint: body.endpoint,
+        eventType: body.event_type,
+        creditsCharged: body.credits_charged,
+        costUsd: body.cost_usd,
+        tokensUsed: body.tokens_used,
+        promptTokens: body.prompt_tokens,
+        completionTokens: body.completion_tokens,
+        modelName: body.model_name,
+        provider: body.provider,
+        toolName: body.tool_name,
+        operationName: body.operation_name,
+        metadata: body.metadata as Record<string, never> | undefined,
+        charge: body.charge,
+        idempotencyKey: body.idempotency_key,
+      }),
+    response: enveloped(usageJson),
+    respond: (r, { params }) => toUsage(r, params.user_id),
+    example: {
+      params: { user_id: 'auth0|123456' },
+      body: { user_id: 'auth0|123456', endpoint: '/api/chat/completion', event_type: 'ai_chat', credits_charged: 5, cost_usd: 0.01, tokens_used: 1500, prompt_tokens: 1000, completion_tokens: 500, model_name: 'gpt-4', provider: 'openai', tool_name: 'chat_service', operation_name: 'generate_response' },
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/usage',
+    summary: 'Usage history, newest first',
+    message: 'Usage history retrieved successfully',
+    params: user,
+    query: z.object({ ...page, ...range, event_type: optionalString }),
+    fields: { ...paging, eventType: 'event_type' },
+    call: (api, { params, query }) =>
+      api.usage.list({ userId: params.user_id, limit: query.limit, offset: query.offset, from: query.start_date, to: query.end_date, eventType: query.event_type }),
+    response: enveloped(z.array(usageJson)),
+    respond: (p, { params }) => p.items.map((r) => toUsage(r, params.user_id)),
+    example: { params: { user_id: 'auth0|123456' }, query: { limit: 50, offset: 0 } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/usage/stats',
+    summary: 'Usage totals for a date range',
+    message: 'Usage statistics retrieved successfully',
+    params: user,
+    query: z.object(range),
+    fields: paging,
+    call: (api, { params, query }) => api.usage.stats({ userId: params.user_id, from: query.start_date, to: query.end_date }),
+    response: enveloped(
+      z.object({
+        total_records: z.number(),
+        total_credits_charged: z.number(),
+        total_cost_usd: z.number(),
+        total_tokens_used: z.number(),
+        by_event_type: z.record(z.string(), z.number()).describe('record counts'),
+        by_model: z.record(z.string(), z.number()).describe('record counts'),
+        credits_by_event_type: z.record(z.string(), z.number()),
+        credits_by_model: z.record(z.string(), z.number()),
+        daily: z.array(z.object({ date: z.string(), records: z.number(), credits_charged: z.number(), cost_usd: z.number(), tokens_used: z.number() })),
+      }),
+    ),
+    respond: (s) => {
+      const pick = (tallies: Record<string, { records: number; creditsCharged: number }>, key: 'records' | 'creditsCharged') =>
+        Object.fromEntries(Object.entries(tallies).map(([name, t]) => [name, t[key]]));
+      return {
+        total_records: s.totalRecords,
+        total_credits_charged: s.totalCreditsCharged,
+        total_cost_usd: s.totalCostUsd,
+        total_tokens_used: s.totalTokensUsed,
+        by_event_type: pick(s.byEventType, 'records'),
+        by_model: pick(s.byModel, 'records'),
+        credits_by_event_type: pick(s.byEventType, 'creditsCharged'),
+        credits_by_model: pick(s.byModel, 'creditsCharged'),
+        daily: s.daily.map((d) => ({ date: d.date, records: d.records, credits_charged: d.creditsCharged, cost_usd: d.costUsd, tokens_used: d.tokensUsed })),
+      };
+    },
+    example: { params: { user_id: 'auth0|123456' }, query: { start_date: '2024-01-01T00:00:00Z', end_date: '2030-01-31T23:59:59Z' } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/sessions',
+    summary: 'Create a session',
+    message: 'Session created successfully',
+    params: user,
+    body: z.object({ user_id: optionalString, title: optionalString, metadata: z.record(z.string(), z.unknown()).optional(), idempotency_key: optionalString }),
+    fields: { userId: 'user_id', idempotencyKey: 'idempotency_key' },
+    call: (api, { params, body }) =>
+      api.sessions.create({ userId: params.user_id, title: body.title, metadata: body.metadata as Record<string, never> | undefined, idempotencyKey: body.idempotency_key }),
+    response: enveloped(sessionJson),
+    respond: (s, { params }) => toSession(s, params.user_id),
+    example: { params: { user_id: 'auth0|123456' }, body: { user_id: 'auth0|123456', title: 'Chat about AI development', metadata: { source: 'web_app', type: 'chat_session' } } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/sessions',
+    summary: "A user's sessions, newest first",
+    message: 'Sessions retrieved successfully',
+    params: user,
+    query: z.object({ ...page, active_only: queryBool.default(false) }),
+    fields: { ...paging, activeOnly: 'active_only' },
+    call: (api, { params, query }) => api.sessions.list({ userId: params.user_id, activeOnly: query.active_only, limit: query.limit, offset: query.offset }),
+    response: enveloped(z.array(sessionJson)),
+    respond: (p, { params }) => p.items.map((s) => toSession(s, params.user_id)),
+    example: { params: { user_id: 'auth0|123456' }, query: { active_only: true, limit: 20, offset: 0 } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/sessions/{session_id}/messages',
+    summary: 'Add a message to an open session',
+    message: 'Message added successfully',
+    params: session,
+    body: z.object({
+      role: z.string({ error: 'must be a string' }),
+      content: z.string({ error: 'must be a string' }),
+      message_type: optionalString,
+      tokens_used: optionalNumber,
+      cost_usd: optionalNumber,
+      idempotency_key: optionalString,
+    }),
+    fields: { ...paging, messageType: 'message_type', tokensUsed: 'tokens_used', costUsd: 'cost_usd', idempotencyKey: 'idempotency_key' },
+    call: (api, { params, body }) =>
+      api.sessions.addMessage({
+        sessionId: params.session_id,
+        role: body.role as Message['role'],
+        content: body.content,
+        messageType: body.message_type,
+        tokensUsed: body.tokens_used,
+        costUsd: body.cost_usd,
+        idempotencyKey: body.idempotency_key,
+      }),
+    response: enveloped(messageJson),
+    respond: toMessage,
+    example: { params: { session_id: '{{sessionId}}' }, body: { role: 'user', content: 'Hello, how can AI help with coding?', message_type: 'chat', tokens_used: 10, cost_usd: 0.001 } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/sessions/{session_id}/messages',
+    summary: "A session's messages, oldest first",
+    message: 'Messages retrieved successfully',
+    params: session,
+    query: z.object(page),
+    fields: paging,
+    call: (api, { params, query }) => api.sessions.messages({ sessionId: params.session_id, limit: query.limit, offset: query.offset }),
+    response: enveloped(z.array(messageJson)),
+    respond: (p) => p.items.map(toMessage),
+    example: { params: { session_id: '{{sessionId}}' }, query: { limit: 100, offset: 0 } },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/v1/sessions/{session_id}/status',
+    summary: 'Change a session’s status (active, paused, completed, archived; along the legal moves)',
+    message: 'Session status updated successfully',
+    params: session,
+    body: z.object({ status: z.string({ error: 'must be a string' }) }),
+    fields: paging,
+    call: async (api, { params, body }) => {
+      const changed = await api.sessions.setStatus({ sessionId: params.session_id, status: body.status as Session['status'] });
+      const owner = await api.users.get({ userId: changed.userId });
+      return { changed, userId: owner.externalId ?? String(owner.id) };
+    },
+    response: enveloped(sessionJson),
+    respond: ({ changed, userId }) => toSession(changed, userId),
+    example: { params: { session_id: '{{sessionId}}' }, body: { status: 'completed' } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/credits/consume',
+    summary: 'Consume credits (never below zero; insufficient credits is a 400)',
+    message: 'Credits consumed successfully',
+    params: user,
+    body: z.object({ amount: z.number({ error: 'must be a number' }), description: optionalString, usage_record_id: optionalNumber, idempotency_key: optionalString }),
+    fields: { userId: 'user_id', usageRecordId: 'usage_record_id', idempotencyKey: 'idempotency_key' },
+    call: (api, { params, body }) =>
+      api.credits.consume({ userId: params.user_id, amount: body.amount, description: body.description, usageRecordId: body.usage_record_id, idempotencyKey: body.idempotency_key }),
+    response: enveloped(transactionJson),
+    respond: (t, { params }) => toTransaction(t, params.user_id),
+    example: { params: { user_id: 'auth0|123456' }, body: { amount: 10.5, description: 'AI chat completion', usage_record_id: 123 } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/credits/recharge',
+    summary: 'Add credits',
+    message: 'Credits recharged successfully',
+    params: user,
+    body: z.object({ amount: z.number({ error: 'must be a number' }), description: optionalString, reference_id: optionalString, idempotency_key: optionalString }),
+    fields: { userId: 'user_id', referenceId: 'reference_id', idempotencyKey: 'idempotency_key' },
+    call: (api, { params, body }) =>
+      api.credits.recharge({ userId: params.user_id, amount: body.amount, description: body.description, referenceId: body.reference_id, idempotencyKey: body.idempotency_key }),
+    response: enveloped(transactionJson),
+    respond: (t, { params }) => toTransaction(t, params.user_id),
+    example: { params: { user_id: 'auth0|123456' }, body: { amount: 50, description: 'Monthly subscription refill', reference_id: 'stripe_payment_123' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/credits/balance',
+    summary: 'A balance (data is the bare number)',
+    message: 'Credit balance retrieved successfully',
+    params: user,
+    fields: paging,
+    call: (api, { params }) => api.credits.balance({ userId: params.user_id }),
+    response: enveloped(z.number()),
+    respond: (b) => b.balance,
+    example: { params: { user_id: 'auth0|123456' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/credits/transactions',
+    summary: 'Ledger history, newest first',
+    message: 'Transactions retrieved successfully',
+    params: user,
+    query: z.object({ ...page, ...range, transaction_type: optionalString }),
+    fields: { ...paging, type: 'transaction_type' },
+    call: (api, { params, query }) =>
+      api.credits.transactions({
+        userId: params.user_id,
+        type: query.transaction_type as Transaction['type'] | undefined,
+        limit: query.limit,
+        offset: query.offset,
+        from: query.start_date,
+        to: query.end_date,
+      }),
+    response: enveloped(z.array(transactionJson)),
+    respond: (p, { params }) => p.items.map((t) => toTransaction(t, params.user_id)),
+    example: { params: { user_id: 'auth0|123456' }, query: { transaction_type: 'consume', limit: 50, offset: 0 } },
+  }),
+];
