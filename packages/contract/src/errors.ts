@@ -41,7 +41,9 @@ export type ErrorDetails =
   | { reason: 'RATE_LIMITED'; retryAfterSeconds: number }
   | { reason: 'SESSION_NOT_FOUND'; sessionId: string }
   | { reason: 'SESSION_CLOSED'; sessionId: string; status: string }
-  | { reason: 'ILLEGAL_TRANSITION'; from: string; to: string; allowed: string[] };
+  | { reason: 'ILLEGAL_TRANSITION'; from: string; to: string; allowed: string[] }
+  | { reason: 'PROTECTED'; table: string; column?: string }
+  | { reason: 'TABLE_BUSY'; table: string };
 export type ErrorReason = ErrorDetails['reason'];
 export type DetailsOf<R extends ErrorReason> = Extract<ErrorDetails, { reason: R }>;
 

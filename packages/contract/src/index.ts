@@ -6,6 +6,7 @@ export * from './credits';
 export * from './errors';
 export * from './grants';
 export * from './json';
+export * from './schema';
 export * from './sessions';
 export * from './usage';
 export * from './users';

@@ -13,9 +13,12 @@ import { createLogger } from '../src/log';
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-migration-'));
 const database = await startEmbeddedPostgres(dir, createLogger('warn'));
-const orm = await MikroORM.init(ormConfig(database.url, 2));
+const config = ormConfig(database.url, 2);
+const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, snapshot: true } });
 try {
-  await orm.migrator.up();
+  // No migrator.up() first: it would rewrite the snapshot from the database, functions and
+  // triggers of the hand-written migrations included, and the diff would then try to redo them.
+  // The committed snapshot is the schema the entities described at the last migration.
   const result = await orm.migrator.create(undefined, false, false, process.argv[2]);
   console.log(result.fileName ? `wrote src/db/migrations/${result.fileName}` : 'no changes: the entities match the migrations');
   const names = (await fs.readdir(path.resolve('src/db/migrations')))

@@ -25,9 +25,11 @@ type Operation = {
 const PATH_VARIABLES: Record<string, Record<string, string>> = {
   user_id: { seed000: '{{userId}}', seed004: '{{externalUserIdEncoded}}' },
   session_id: { any: '{{sessionId}}' },
-  table_name: { any: 'users' },
-  column_name: { any: 'phone' },
 };
+
+/** Names the examples create, made unique per run so the collection can run again on the same service. */
+const PER_RUN: Record<string, string> = { products: '{{tableName}}', phone: '{{columnName}}', bonus_points: '{{bonusColumn}}' };
+const perRun = (value: unknown): unknown => (typeof value === 'string' ? (PER_RUN[value] ?? value) : value);
 
 /** What a request's answer sets for the ones after it. */
 const CAPTURES: Record<string, string[]> = {
@@ -38,8 +40,9 @@ const CAPTURES: Record<string, string[]> = {
 /** Bodies that must differ per run (a new user each time) or name the run's user. */
 function body(operationId: string, example: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (operationId === 'postUsers') return { email: '{{email}}', name: 'Postman', external_id: '{{externalUserId}}' };
-  if (example && 'user_id' in example) return { ...example, user_id: '{{externalUserId}}' };
-  return example;
+  if (!example) return undefined;
+  const values = JSON.parse(JSON.stringify(example), (_, value: unknown) => perRun(value)) as Record<string, unknown>;
+  return 'user_id' in values ? { ...values, user_id: '{{externalUserId}}' } : values;
 }
 
 export function postmanCollection(document: ReturnType<typeof openApiDocument>) {
@@ -47,7 +50,8 @@ export function postmanCollection(document: ReturnType<typeof openApiDocument>) 
   for (const [route, methods] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(methods as Record<string, Operation>)) {
       const family = route.startsWith('/api/v1/') ? 'seed004' : 'seed000';
-      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => PATH_VARIABLES[name]?.[family] ?? PATH_VARIABLES[name]?.any ?? `:${name}`);
+      const example = (name: string) => op.parameters.find((p) => p.in === 'path' && p.name === name)?.example;
+      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => PATH_VARIABLES[name]?.[family] ?? PATH_VARIABLES[name]?.any ?? String(perRun(example(name))));
       const query = op.parameters.filter((p) => p.in === 'query' && p.example !== undefined).map((p) => ({ key: p.name, value: String(p.example) }));
       const requestBody = body(op.operationId, op.requestBody?.content['application/json'].example);
       const [status, response] = Object.entries(op.responses)[0]!;
@@ -103,6 +107,9 @@ export function postmanCollection(document: ReturnType<typeof openApiDocument>) 
             "  pm.collectionVariables.set('email', `postman+${run}@example.com`);",
             "  pm.collectionVariables.set('externalUserId', `auth0|postman-${run}`);",
             "  pm.collectionVariables.set('externalUserIdEncoded', encodeURIComponent(`auth0|postman-${run}`));",
+            "  pm.collectionVariables.set('tableName', `postman_${run}`);",
+            "  pm.collectionVariables.set('columnName', `phone_${run}`);",
+            "  pm.collectionVariables.set('bonusColumn', `bonus_${run}`);",
             '}',
           ],
         },

@@ -72,6 +72,12 @@ type Call = (client: CreditsClient) => Promise<unknown>;
  */
 type Allowed = ('service' | 'self' | 'anyone' | 'session')[];
 
+/** A refusal for protecting the service's own schema means the caller got past the role check. */
+const protectedIsAllowed = (error: unknown) => {
+  if (isCreditsError(error) && error.data?.reason === 'PROTECTED') return undefined;
+  throw error;
+};
+
 let n = 0;
 const procedures: [string, Allowed, Call][] = [
   ['health', ['anyone'], (c) => c.health.query()],
@@ -96,6 +102,14 @@ const procedures: [string, Allowed, Call][] = [
   ['sessions.messages', ['service', 'self', 'session'], (c) => c.sessions.messages.query({ sessionId: aliceSession })],
   ['grants.runDaily', [], (c) => c.grants.runDaily.mutate({ date: '2000-01-01' })],
   ['grants.status', [], (c) => c.grants.status.query({})],
+  ['schema.tables', [], (c) => c.schema.tables.query()],
+  ['schema.describe', [], (c) => c.schema.describe.query({ table: 'users' })],
+  ['schema.reflect', [], (c) => c.schema.reflect.query()],
+  ['schema.history', [], (c) => c.schema.history.query({})],
+  ['schema.createTable', [], (c) => c.schema.createTable.mutate({ table: 'matrix', columns: [{ name: 'id', type: 'integer' }], dryRun: true })],
+  ['schema.addColumn', [], (c) => c.schema.addColumn.mutate({ table: 'users', column: { name: 'matrix', type: 'text' }, dryRun: true })],
+  ['schema.dropColumn', [], (c) => c.schema.dropColumn.mutate({ table: 'users', column: 'email', dryRun: true }).catch(protectedIsAllowed)],
+  ['schema.dropTable', [], (c) => c.schema.dropTable.mutate({ table: 'users', dryRun: true }).catch(protectedIsAllowed)],
   ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],
   ['apiKeys.list', [], (c) => c.apiKeys.list.query({})],
   [

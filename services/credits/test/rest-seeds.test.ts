@@ -109,20 +109,25 @@ describe('seed 000 (credits API, FastAPI)', () => {
     expect((await call('GET', `/api/credits/${userId}`)).body).toMatchObject({ credits: 5 }); // once per day
   });
 
-  it('the schema routes answer 501 with a clear message', async () => {
-    for (const [method, path, body] of [
-      ['GET', '/api/schema/tables'],
-      ['GET', '/api/schema/tables/users/columns'],
-      ['POST', '/api/schema/tables', { table_name: 'products', columns: [{ name: 'id', type: 'INT AUTO_INCREMENT PRIMARY KEY', nullable: false }] }],
-      ['POST', '/api/schema/columns', { table_name: 'users', column: { name: 'phone', type: 'VARCHAR(20)', nullable: true } }],
-      ['DELETE', '/api/schema/columns/users/phone'],
-      ['DELETE', '/api/schema/tables/products'],
-      ['POST', '/api/schema/reflect'],
-    ] as [string, string, unknown?][]) {
-      const res = await call(method, path, body);
-      expect(res.status, path).toBe(501);
-      expectShape(res.body, detail);
-    }
+  it('the schema routes, with the seed document\'s examples and shapes', async () => {
+    const tables = await call('GET', '/api/schema/tables');
+    expectShape(tables.body, z.object({ tables: z.array(z.string()) }));
+    const columns = z.array(z.object({ field: z.string(), type: z.string(), null: z.enum(['YES', 'NO']), key: z.string(), default: z.string().nullable(), extra: z.string() }));
+    const described = await call('GET', '/api/schema/tables/users/columns');
+    expectShape(described.body, z.object({ table: z.literal('users'), columns }));
+    expect((described.body as { columns: unknown[] }).columns[0]).toEqual({ field: 'id', type: 'integer', null: 'NO', key: 'PRI', default: null, extra: 'auto_increment' });
+    expect((described.body as { columns: { field: string; key: string }[] }).columns.find((c) => c.field === 'email')).toMatchObject({ key: 'UNI', null: 'NO' });
+    const steps: [string, string, unknown, string][] = [
+      ['POST', '/api/schema/tables', { table_name: 'products', columns: [{ name: 'id', type: 'INT AUTO_INCREMENT PRIMARY KEY', nullable: false }, { name: 'name', type: 'VARCHAR(255)', nullable: false }, { name: 'price', type: 'DECIMAL(10,2)', nullable: true, default: '0.00' }] }, "Table 'products' created successfully"],
+      ['POST', '/api/schema/columns', { table_name: 'users', column: { name: 'phone', type: 'VARCHAR(20)', nullable: true } }, "Column 'phone' added to table 'users' successfully"],
+      ['DELETE', '/api/schema/columns/users/phone', undefined, "Column 'phone' dropped from table 'users' successfully"],
+      ['DELETE', '/api/schema/tables/products', undefined, "Table 'products' dropped successfully"],
+    ];
+    for (const [method, path, body, message] of steps) expect(await call(method, path, body)).toEqual({ status: 200, body: { message } });
+    const reflected = await call('POST', '/api/schema/reflect');
+    expect(reflected.status).toBe(200);
+    expectShape(reflected.body, z.object({ schema: z.record(z.string(), z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), key: z.string(), default: z.string().nullable(), extra: z.string() }))) }));
+    expect((reflected.body as { schema: Record<string, { name: string }[]> }).schema.users![0]).toEqual({ name: 'id', type: 'integer', nullable: false, key: 'PRI', default: null, extra: 'auto_increment' });
   });
 
   it('without credentials, a route is 401 in the FastAPI form', async () => {
@@ -146,10 +151,10 @@ describe('seed 001 (external update)', () => {
 });
 
 describe('seed 002 (schema change over the credits API)', () => {
-  it('PATCH /api/credits/external-update answers 501 for now', async () => {
+  it('PATCH /api/credits/external-update with add_column adds the column', async () => {
     const res = await call('PATCH', '/api/credits/external-update', { operation: 'add_column', table: 'credits', column: 'bonus_points', type: 'integer', default: 0 });
-    expect(res.status).toBe(501);
-    expectShape(res.body, detail);
+    expect(res).toEqual({ status: 200, body: { message: "Column 'bonus_points' added to table 'credits' successfully" } });
+    expect((await call('GET', '/api/schema/tables/credits/columns')).body).toMatchObject({ columns: expect.arrayContaining([expect.objectContaining({ field: 'bonus_points', default: '0' })]) });
   });
 });
 

@@ -25,3 +25,7 @@ export function mayActOn(principal: Principal, ref: UserRef): boolean {
 
 /** The only user whose data `principal` may reach, or undefined when it may reach anyone's. */
 export const onlyUser = (principal: Principal): number | undefined => (principal.kind === 'user' ? principal.userId : undefined);
+
+/** Who did it, for audit records: `admin` (the ADMIN_API_KEY), or the API key that was used. */
+export const principalLabel = (principal: Principal): string =>
+  principal.keyId === null ? principal.kind : `api-key:${principal.keyId}`;

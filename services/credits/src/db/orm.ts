@@ -13,7 +13,11 @@ export function ormConfig(url: string, poolSize: number) {
     entities,
     extensions: [Migrator],
     // Listed, not discovered from files, so the bundled service carries its migrations.
-    migrations: { migrationsList: migrations, path: 'src/db/migrations', silent: true },
+    // `safe`: a generated migration never drops a table or a column. Operators add their own
+    // columns and tables through schema management; the ORM ignores what it does not map.
+    // No snapshot at run time: the committed one is written by `migration:create` only, from the
+    // entities (running migrations would rewrite it from the database, hand-written SQL included).
+    migrations: { migrationsList: migrations, path: 'src/db/migrations', silent: true, safe: true, snapshot: false },
     pool: { min: 0, max: poolSize },
     // A fresh EntityManager per request (em.fork()); the global one must never hold state.
     allowGlobalContext: false,

@@ -1,5 +1,6 @@
 import { grantResult, grantRun, grantStatusInput, runDailyInput } from '@credits/contract';
 import { z } from 'zod';
+import { principalLabel } from '../auth/principal';
 import { grantDate, recentGrantRuns, runDailyGrant } from '../domain/grants';
 import { logGrant } from '../jobs/daily-grant';
 import { adminProcedure } from './init';
@@ -10,8 +11,8 @@ export const grants = {
     .input(runDailyInput)
     .output(grantResult)
     .mutation(async ({ ctx, input }) => {
-      const { principal, deps } = ctx;
-      const trigger = principal.kind === 'admin' && principal.keyId !== null ? `api-key:${principal.keyId}` : 'admin';
+      const { deps } = ctx;
+      const trigger = principalLabel(ctx.principal);
       const result = await runDailyGrant(ctx.em, deps.grant, { date: grantDate(input.date, deps.clock()), trigger });
       logGrant(ctx.log, result, trigger);
       return result;

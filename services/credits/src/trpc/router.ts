@@ -3,6 +3,7 @@ import { apiKeys } from './api-keys';
 import { credits } from './credits';
 import { grants } from './grants';
 import { health } from './health';
+import { schema } from './schema';
 import { sessions } from './sessions';
 import { usage } from './usage';
 import { createCallerFactory, type ErrorShape, router } from './init';
@@ -11,7 +12,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, users, credits, usage, sessions, grants, apiKeys };
+const procedures = { health, users, credits, usage, sessions, grants, apiKeys, schema };
 
 export const appRouter = router(procedures);
 

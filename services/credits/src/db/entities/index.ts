@@ -2,11 +2,12 @@ import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditTransaction } from './credit-transaction';
 import { GrantRun } from './grant-run';
+import { SchemaChange } from './schema-change';
 import { Session } from './session';
 import { SessionMessage } from './session-message';
 import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditTransaction, GrantRun, Session, SessionMessage, UsageDaily, UsageRecord, User };
-export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily];
+export { ApiKey, CreditAccount, CreditTransaction, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];

@@ -7,6 +7,7 @@ import { Migration20261124211310_usage_and_sessions } from './Migration202611242
 import { Migration20261124211400_usage_record } from './Migration20261124211400_usage_record';
 import { Migration20261124212248_usage_daily } from './Migration20261124212248_usage_daily';
 import { Migration20261124212300_usage_daily_triggers } from './Migration20261124212300_usage_daily_triggers';
+import { Migration20261124214759_schema_changes } from './Migration20261124214759_schema_changes';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261124211400_usage_record', class: Migration20261124211400_usage_record },
   { name: 'Migration20261124212248_usage_daily', class: Migration20261124212248_usage_daily },
   { name: 'Migration20261124212300_usage_daily_triggers', class: Migration20261124212300_usage_daily_triggers },
+  { name: 'Migration20261124214759_schema_changes', class: Migration20261124214759_schema_changes },
 ];

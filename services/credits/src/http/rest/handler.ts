@@ -45,10 +45,6 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
       return true;
     }
     const { route } = match;
-    if (route.unavailable) {
-      write(res, route, failure(501, 'NOT_IMPLEMENTED', route.unavailable));
-      return true;
-    }
     try {
       const values = match.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
       const request = {

@@ -20,12 +20,10 @@ export function openApiDocument(routes: AnyRoute[], version: string) {
           content: { 'application/json': { schema: schemaOf(route.body, 'input'), ...(route.example?.body && { example: route.example.body }) } },
         },
       }),
-      responses: route.unavailable
-        ? { 501: { description: route.unavailable, content: { 'application/json': { schema: schemaOf(route.surface.errorSchema, 'output') } } } }
-        : {
-            200: { description: 'Success', content: { 'application/json': { schema: schemaOf(route.response, 'output') } } },
-            default: { description: `An error, as ${route.surface.name} writes them`, content: { 'application/json': { schema: schemaOf(route.surface.errorSchema, 'output') } } },
-          },
+      responses: {
+        200: { description: 'Success', content: { 'application/json': { schema: schemaOf(route.response, 'output') } } },
+        default: { description: `An error, as ${route.surface.name} writes them`, content: { 'application/json': { schema: schemaOf(route.surface.errorSchema, 'output') } } },
+      },
     };
   }
   return {

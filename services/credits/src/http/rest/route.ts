@@ -47,8 +47,6 @@ export interface Route<P extends Shape | undefined, Q extends Shape | undefined,
   surface: Surface;
   /** Answers without credentials (only the seeds' `GET /` and `GET /health`). */
   public?: true;
-  /** Not built yet: answers 501 with this reason, and is documented so. */
-  unavailable?: string;
   params?: P;
   query?: Q;
   body?: B;

@@ -1,3 +1,4 @@
+import type { ColumnInfo } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, type RestError, routeFamily } from './route';
 import { fastapi } from './surfaces';
@@ -34,17 +35,16 @@ function seedWords(error: RestError): RestError {
 
 const seed = routeFamily({ tag, surface: fastapi, adjust: seedWords });
 
-/** Schema management answers 501 until it is built; the routes exist so that clients get a clear answer. */
-const schemaRoute = (method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, summary: string) =>
-  seed({
-    method,
-    path,
-    summary,
-    unavailable: 'Schema management is not available in this version of the service',
-    call: async () => undefined,
-    response: z.never(),
-    respond: () => undefined,
-  });
+const schemaColumn = z.object({
+  name: z.string({ error: 'must be a string' }),
+  type: z.string({ error: 'must be a string' }),
+  nullable: z.boolean().optional(),
+  default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+});
+const column = (c: z.output<typeof schemaColumn>) => ({ name: c.name, type: c.type, nullable: c.nullable, default: c.default });
+const tableName = z.object({ table_name: z.string() });
+const message = z.object({ message: z.string() });
+const describedColumn = (c: ColumnInfo) => ({ name: c.name, type: c.type, nullable: c.nullable, key: c.key, default: c.default, extra: c.extra });
 
 export const creditsRoutes: AnyRoute[] = [
   seed({
@@ -145,12 +145,109 @@ export const creditsRoutes: AnyRoute[] = [
     response: z.object({ message: z.string() }),
     respond: () => ({ message: 'Daily credits job triggered successfully' }),
   }),
-  schemaRoute('PATCH', '/api/credits/external-update', 'Change the schema (seed 002 form, e.g. add_column)'),
-  schemaRoute('GET', '/api/schema/tables', 'List tables'),
-  schemaRoute('GET', '/api/schema/tables/{table_name}/columns', 'Describe a table'),
-  schemaRoute('POST', '/api/schema/tables', 'Create a table'),
-  schemaRoute('POST', '/api/schema/columns', 'Add a column'),
-  schemaRoute('DELETE', '/api/schema/columns/{table_name}/{column_name}', 'Drop a column'),
-  schemaRoute('DELETE', '/api/schema/tables/{table_name}', 'Drop a table'),
-  schemaRoute('POST', '/api/schema/reflect', 'Describe every table'),
+  seed({
+    method: 'PATCH',
+    path: '/api/credits/external-update',
+    summary: 'Change the schema, seed 002 form: {operation: "add_column", table, column, type, default}',
+    body: z.object({
+      operation: z.literal('add_column', { error: 'must be add_column' }),
+      table: z.string({ error: 'must be a string' }),
+      column: z.string({ error: 'must be a string' }),
+      type: z.string({ error: 'must be a string' }),
+      default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    }),
+    fields: { 'column.name': 'column', 'column.type': 'type', 'column.default': 'default' },
+    call: (api, { body }) => api.schema.addColumn({ table: body.table, column: { name: body.column, type: body.type, default: body.default } }),
+    response: message,
+    respond: (_, { body }) => ({ message: `Column '${body.column}' added to table '${body.table}' successfully` }),
+    example: { body: { operation: 'add_column', table: 'credits', column: 'bonus_points', type: 'integer', default: 0 } },
+  }),
+  seed({
+    method: 'GET',
+    path: '/api/schema/tables',
+    summary: 'List tables',
+    call: (api) => api.schema.tables(),
+    response: z.object({ tables: z.array(z.string()) }),
+    respond: (tables) => ({ tables: tables.map((t) => t.name) }),
+  }),
+  seed({
+    method: 'POST',
+    path: '/api/schema/tables',
+    summary: 'Create a table',
+    body: z.object({ table_name: z.string({ error: 'must be a string' }), columns: z.array(schemaColumn, { error: 'must be a list of columns' }) }),
+    fields: { table: 'table_name' },
+    call: (api, { body }) => api.schema.createTable({ table: body.table_name, columns: body.columns.map(column) }),
+    response: message,
+    respond: (_, { body }) => ({ message: `Table '${body.table_name}' created successfully` }),
+    example: {
+      body: {
+        table_name: 'products',
+        columns: [
+          { name: 'id', type: 'INT AUTO_INCREMENT PRIMARY KEY', nullable: false },
+          { name: 'name', type: 'VARCHAR(255)', nullable: false },
+          { name: 'price', type: 'DECIMAL(10,2)', nullable: true, default: '0.00' },
+        ],
+      },
+    },
+  }),
+  seed({
+    method: 'GET',
+    path: '/api/schema/tables/{table_name}/columns',
+    summary: 'Describe a table',
+    params: tableName,
+    fields: { table: 'table_name' },
+    call: (api, { params }) => api.schema.describe({ table: params.table_name }),
+    response: z.object({
+      table: z.string(),
+      columns: z.array(z.object({ field: z.string(), type: z.string(), null: z.enum(['YES', 'NO']), key: z.string(), default: z.string().nullable(), extra: z.string() })),
+    }),
+    respond: (t) => ({
+      table: t.table,
+      columns: t.columns.map((c) => ({ field: c.name, type: c.type, null: c.nullable ? 'YES' : 'NO', key: c.key, default: c.default, extra: c.extra })),
+    }),
+    example: { params: { table_name: 'users' } },
+  }),
+  seed({
+    method: 'POST',
+    path: '/api/schema/columns',
+    summary: 'Add a column',
+    body: z.object({ table_name: z.string({ error: 'must be a string' }), column: schemaColumn }),
+    fields: { table: 'table_name' },
+    call: (api, { body }) => api.schema.addColumn({ table: body.table_name, column: column(body.column) }),
+    response: message,
+    respond: (_, { body }) => ({ message: `Column '${body.column.name}' added to table '${body.table_name}' successfully` }),
+    example: { body: { table_name: 'users', column: { name: 'phone', type: 'VARCHAR(20)', nullable: true } } },
+  }),
+  seed({
+    method: 'DELETE',
+    path: '/api/schema/columns/{table_name}/{column_name}',
+    summary: 'Drop a column (never one of the service’s own)',
+    params: z.object({ table_name: z.string(), column_name: z.string() }),
+    fields: { table: 'table_name', column: 'column_name' },
+    call: (api, { params }) => api.schema.dropColumn({ table: params.table_name, column: params.column_name }),
+    response: message,
+    respond: (_, { params }) => ({ message: `Column '${params.column_name}' dropped from table '${params.table_name}' successfully` }),
+    example: { params: { table_name: 'users', column_name: 'phone' } },
+  }),
+  seed({
+    method: 'DELETE',
+    path: '/api/schema/tables/{table_name}',
+    summary: 'Drop a table (never one of the service’s own)',
+    params: tableName,
+    fields: { table: 'table_name' },
+    call: (api, { params }) => api.schema.dropTable({ table: params.table_name }),
+    response: message,
+    respond: (_, { params }) => ({ message: `Table '${params.table_name}' dropped successfully` }),
+    example: { params: { table_name: 'products' } },
+  }),
+  seed({
+    method: 'POST',
+    path: '/api/schema/reflect',
+    summary: 'Describe every table',
+    call: (api) => api.schema.reflect(),
+    response: z.object({
+      schema: z.record(z.string(), z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), key: z.string(), default: z.string().nullable(), extra: z.string() }))),
+    }),
+    respond: (tables) => ({ schema: Object.fromEntries(tables.map((t) => [t.table, t.columns.map(describedColumn)])) }),
+  }),
 ];
