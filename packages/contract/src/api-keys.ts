@@ -44,6 +44,15 @@ export type CreatedApiKey = z.output<typeof createdApiKey>;
 
 export const apiKeyPage = page(apiKey);
 
+/** Who the caller is: what a service learns of a key or token its users present (auth.whoami). */
+export const whoami = z.object({
+  kind: apiKeyScope,
+  /** For a user: our id and external id. */
+  userId: z.number().nullable(),
+  externalId: z.string().nullable(),
+});
+export type Whoami = z.output<typeof whoami>;
+
 export type CreateApiKeyInput = z.output<typeof createApiKeyInput>;
 export type ListApiKeysInput = z.output<typeof listApiKeysInput>;
 export type ApiKeyPage = z.output<typeof apiKeyPage>;

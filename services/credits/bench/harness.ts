@@ -10,16 +10,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/db/embedded';
+import { createLogger, startEmbeddedPostgres } from '@credits/runtime';
 import { openDatabase } from '../src/db/orm';
-import { createLogger } from '../src/log';
 
 export const ADMIN_KEY = 'bench-admin-key-0123456789';
 
 export async function startDatabase() {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-bench-'));
   const log = createLogger('warn');
-  const database = await startEmbeddedPostgres(dataDir, log);
+  const database = await startEmbeddedPostgres(dataDir, 'credits', log);
   await (await openDatabase(database.url, 2, log)).close(); // migrations
   const pool = new pg.Pool({ connectionString: database.url, max: 64 });
   pool.on('error', () => undefined); // idle connections dropped when the database stops at the end

@@ -7,12 +7,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { startEmbeddedPostgres } from '../src/db/embedded';
+import { createLogger, startEmbeddedPostgres } from '@credits/runtime';
 import { ormConfig } from '../src/db/orm';
-import { createLogger } from '../src/log';
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-migration-'));
-const database = await startEmbeddedPostgres(dir, createLogger('warn'));
+const database = await startEmbeddedPostgres(dir, 'credits', createLogger('warn'));
 const config = ormConfig(database.url, 2);
 const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, snapshot: true } });
 try {

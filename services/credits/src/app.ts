@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { type Logger, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
 import type { Config } from './config';
-import { startEmbeddedPostgres } from './db/embedded';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
-import type { Logger } from './log';
-import { readOrCreateSecret } from './secret-file';
 import type { Deps } from './trpc/init';
 
 export interface App {
@@ -33,7 +31,7 @@ export interface App {
 export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
   const database = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => {}, describe: describeUrl(config.databaseUrl) }
-    : { ...(await startEmbeddedPostgres(config.dataDir, log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
+    : { ...(await startEmbeddedPostgres(config.dataDir, 'credits', log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
 
   let orm;
   try {

@@ -1,6 +1,6 @@
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './log';
+import { createLogger } from '@credits/runtime';
 
 let config;
 try {

@@ -81,6 +81,7 @@ const protectedIsAllowed = (error: unknown) => {
 let n = 0;
 const procedures: [string, Allowed, Call][] = [
   ['health', ['anyone'], (c) => c.health.query()],
+  ['auth.whoami', ['anyone'], (c) => c.auth.whoami.query()],
   ['users.create', ['service'], (c) => c.users.create.mutate({ email: `matrix${n++}@example.com`, name: 'Matrix' })],
   ['users.get', ['service', 'self'], (c) => c.users.get.query({ userId: alice.id })],
   ['users.list', ['service'], (c) => c.users.list.query({})],
@@ -111,6 +112,7 @@ const procedures: [string, Allowed, Call][] = [
   ['schema.dropColumn', [], (c) => c.schema.dropColumn.mutate({ table: 'users', column: 'email', dryRun: true }).catch(protectedIsAllowed)],
   ['schema.dropTable', [], (c) => c.schema.dropTable.mutate({ table: 'users', dryRun: true }).catch(protectedIsAllowed)],
   ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],
+  ['apiKeys.create (a user key)', ['service'], (c) => c.apiKeys.create.mutate({ name: 'signup', scope: 'user', userId: bob.id })],
   ['apiKeys.list', [], (c) => c.apiKeys.list.query({})],
   [
     'apiKeys.revoke',

@@ -1,6 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from '../log';
+import type { Logger } from '@credits/runtime';
 import { entities } from './entities';
 import { migrations } from './migrations';
 

@@ -2,7 +2,7 @@ import type { GrantResult } from '@credits/contract';
 import schedule from 'node-schedule';
 import type { MikroORM } from '../db/orm';
 import { type GrantSettings, runDailyGrant, utcDate } from '../domain/grants';
-import type { Logger } from '../log';
+import type { Logger } from '@credits/runtime';
 
 /** The one log line of a grant run, whoever triggered it. */
 export function logGrant(log: Logger, result: GrantResult, trigger: string): void {

@@ -12,7 +12,7 @@ import { mayActOn, type PrincipalKind } from '../auth/principal';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
 import { DomainError, notAllowed } from '../domain/errors';
-import type { Logger } from '../log';
+import type { Logger } from '@credits/runtime';
 
 // 1. CONTEXT
 

@@ -1,5 +1,5 @@
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
-import { apiKeys } from './api-keys';
+import { apiKeys, auth } from './api-keys';
 import { credits } from './credits';
 import { grants } from './grants';
 import { health } from './health';
@@ -12,7 +12,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, users, credits, usage, sessions, grants, apiKeys, schema };
+const procedures = { health, auth, users, credits, usage, sessions, grants, apiKeys, schema };
 
 export const appRouter = router(procedures);
 

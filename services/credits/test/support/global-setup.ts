@@ -6,15 +6,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { createLogger, startEmbeddedPostgres } from '@credits/runtime';
 import { openDatabase } from '../../src/db/orm';
-import { createLogger } from '../../src/log';
 import type {} from './provided';
 
 export default async function setup(project: TestProject) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-test-'));
   const log = createLogger('warn');
-  const database = await startEmbeddedPostgres(dataDir, log);
+  const database = await startEmbeddedPostgres(dataDir, 'credits', log);
   const orm = await openDatabase(database.url, 2, log);
   await orm.close();
   project.provide('templateUrl', database.url);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Principal } from '../../src/auth/principal';
 import { type App, startApp } from '../../src/app';
 import type { Config } from '../../src/config';
-import { createLogger } from '../../src/log';
+import { createLogger } from '@credits/runtime';
 import type { DestinationStream } from 'pino';
 import { createCallerFactory, createContextInner } from '../../src/trpc/init';
 import { appRouter } from '../../src/trpc/router';

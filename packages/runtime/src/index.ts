@@ -1,0 +1,3 @@
+export { type EmbeddedDatabase, type Log, startEmbeddedPostgres } from './embedded';
+export { createLogger, type Logger } from './log';
+export { readOrCreateSecret } from './secret-file';
