@@ -110,6 +110,8 @@ async function ensureDatabase(pg: EmbeddedPostgres, database: string): Promise<v
 /**
  * A service killed with SIGKILL leaves its postmaster running, holding the cluster's lock file;
  * the next start would fail on it. Stop such a leftover (fast shutdown) before starting our own.
+ * A postmaster whose parent is still a live node process belongs to a running service: that is
+ * refused, not stopped (two processes must not share one cluster).
  */
 async function stopOrphanedPostmaster(clusterDir: string, log: Log): Promise<void> {
   let pid: number;
@@ -118,23 +120,23 @@ async function stopOrphanedPostmaster(clusterDir: string, log: Log): Promise<voi
   } catch {
     return;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isPostgres(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !commandOf(pid)?.includes('postgres')) return;
+  const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  if (commandOf(parent)?.includes('node')) {
+    throw new Error(`the database in ${clusterDir} is in use by a running process (${parent}); stop it first, or point this at that database's URL`);
+  }
   log.warn({ pid }, 'stopping a PostgreSQL left running on this data directory by an earlier process');
   process.kill(pid, 'SIGINT');
-  for (let waited = 0; waited < 30_000 && isPostgres(pid); waited += 100) await sleep(100);
-  if (isPostgres(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${clusterDir}; stop it and start again`);
+  for (let waited = 0; waited < 30_000 && commandOf(pid)?.includes('postgres'); waited += 100) await sleep(100);
+  if (commandOf(pid)?.includes('postgres')) throw new Error(`PostgreSQL (pid ${pid}) still holds ${clusterDir}; stop it and start again`);
 }
 
-function isPostgres(pid: number): boolean {
+/** A live process's command line, or undefined. */
+function commandOf(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
-  } catch {
-    return true; // alive, and we cannot tell what it is: assume it is the postmaster
+    return undefined;
   }
 }
 

@@ -62,28 +62,29 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** The built service (dist/main.js), on its own port, against `databaseUrl`. */
-export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+/** The built credits service (dist/main.js), on its own port, against `databaseUrl`. */
+export const startService = (databaseUrl: string, env: Record<string, string> = {}) =>
+  spawnBuilt(path.resolve(import.meta.dirname, '..'), 'PORT', {
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_KEY: ADMIN_KEY,
+    DAILY_GRANT_ENABLED: 'false',
+    DB_POOL_SIZE: '20',
+    ...env,
+  });
+
+/** A built service of this workspace (its dist/main.js) as its own process, on a free port given in `portVariable`. */
+export async function spawnBuilt(serviceDir: string, portVariable: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      ADMIN_API_KEY: ADMIN_KEY,
-      DAILY_GRANT_ENABLED: 'false',
-      LOG_LEVEL: 'warn',
-      DB_POOL_SIZE: '20',
-      ...env,
-    },
+    cwd: serviceDir,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) break;
-    if (i > 600) throw new Error('the service did not get ready in 60 s');
+    if (child.exitCode !== null) throw new Error(`${serviceDir} exited with ${child.exitCode}`);
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    if (i > 600) throw new Error(`${serviceDir} did not answer /health in 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

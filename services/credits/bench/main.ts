@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { grantScenarios } from './grant';
+import { recordsScenarios } from './records';
 import { usageScenarios } from './usage';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
 import { printTable, type Scenario, writeResults } from './report';
@@ -35,6 +36,10 @@ try {
   const heavyRecords = quick ? 100_000 : 500_000;
   scenarios.push(...(await usageScenarios({ pool: database.pool, client, users, callers: 8, seconds, heavyRecords, rssMb: service.rssMb })));
   console.log(`usage scenarios in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  t = performance.now();
+  const people = quick ? 100_000 : 1_000_000;
+  scenarios.push(...(await recordsScenarios({ clusterUrl: database.url, admin: client, creditsUrl: service.url, people, callers: 8, seconds })));
+  console.log(`records scenarios in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   printTable(scenarios);
   console.log(`written: ${await writeResults(startedAt, scenarios)}`);

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../../..');
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 
-it.each(['packages/contract', 'packages/client', 'packages/runtime', 'services/credits'])('%s type-checks', async (dir) => {
+it.each(['packages/contract', 'packages/client', 'packages/runtime', 'services/credits', 'services/records'])('%s type-checks', async (dir) => {
   const result = await promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', path.join(root, dir)]).catch(
     (error: { stdout: string }) => error,
   );
