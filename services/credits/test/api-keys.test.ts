@@ -5,7 +5,6 @@ import { createFailureLimiter } from '../src/auth/rate-limit';
 import { startTestService, TEST_ADMIN_KEY, useTestService } from './support/service';
 
 const service = useTestService();
-const sql = (text: string, params: unknown[] = []) => service.app.deps.orm.em.fork().getConnection().execute(text, params);
 
 const codeOf = (call: Promise<unknown>) =>
   call.then(
@@ -20,7 +19,7 @@ describe('API keys', () => {
     expect(created.key).toMatch(/^ck_live_[\w-]{43}$/);
     expect(created.prefix).toBe(created.key.slice(0, 12));
 
-    const [row] = await sql('select * from api_keys where id = ?', [created.id]);
+    const [row] = await service.sql('select * from api_keys where id = ?', [created.id]);
     expect(row!.key_hash).toBe(createHash('sha256').update(created.key).digest('hex'));
     expect(JSON.stringify(row)).not.toContain(created.key);
 
@@ -57,10 +56,10 @@ describe('API keys', () => {
     const created = await service.client().apiKeys.create.mutate({ name: 'used', scope: 'service' });
     const client = service.client({ apiKey: created.key });
     await client.health.query();
-    const [first] = await sql('select last_used_at, xmin::text as version from api_keys where id = ?', [created.id]);
+    const [first] = await service.sql('select last_used_at, xmin::text as version from api_keys where id = ?', [created.id]);
     expect(first!.last_used_at).not.toBeNull();
     for (let i = 0; i < 5; i++) await client.health.query();
-    const [later] = await sql('select last_used_at, xmin::text as version from api_keys where id = ?', [created.id]);
+    const [later] = await service.sql('select last_used_at, xmin::text as version from api_keys where id = ?', [created.id]);
     expect(later).toEqual(first); // the same row version: not rewritten
   });
 

@@ -1,40 +1,54 @@
 import { isInsufficientCredits } from '@credits/client';
 import { describe, expect, it } from 'vitest';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
-import { useTestService } from './support/service';
+import { startTestService, useTestService } from './support/service';
 
 const service = useTestService();
 
 describe('concurrent consumes on one user', () => {
-  it('200 consumes of 1 on a balance of 100 over HTTP: exactly 100 succeed, never below zero', async () => {
+  it('200 consumes of 1 on a balance of 100, over HTTP to two replicas: exactly 100 succeed, never below zero, combined', async () => {
     const user = await service.newUser({ balance: 100 });
-    // Separate HTTP requests (no batching), spread over several clients, all at once.
-    const clients = Array.from({ length: 4 }, () => service.client({ batch: false, retry: false }));
-    const gate = await holdBalanceLock(service.databaseUrl, user.id);
-    const calls = Array.from({ length: 200 }, (_, i) => clients[i % 4]!.credits.consume.mutate({ userId: user.id, amount: 1 }));
-    await waitForLockWaiters(service.databaseUrl, 20); // the pool's 20 connections, all queued on the row
-    await gate.release();
-    const results = await Promise.allSettled(calls);
+    // Two service instances on one database, each with its own pool and combiner: calls race
+    // inside each process (combined per user) and between them (on the row lock).
+    const replica = await startTestService({ databaseUrl: service.databaseUrl });
+    try {
+      const clients = [service, replica].flatMap((s) => [s.client({ batch: false, retry: false }), s.client({ batch: false, retry: false })]);
+      const gate = await holdBalanceLock(service.databaseUrl, user.id);
+      const calls = Array.from({ length: 200 }, (_, i) => clients[i % 4]!.credits.consume.mutate({ userId: user.id, amount: 1 }));
+      // One call per replica waits on the row; the rest queue behind it in their replica.
+      await waitForLockWaiters(service.databaseUrl, 2);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // every request has arrived by now
+      await gate.release();
+      const results = await Promise.allSettled(calls);
 
-    const ok = results.filter((r) => r.status === 'fulfilled');
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
-    expect(ok).toHaveLength(100);
-    expect(refused).toHaveLength(100);
-    for (const error of refused) {
-      expect(isInsufficientCredits(error)).toBe(true);
-      expect(error.code).toBe('PAYMENT_REQUIRED');
-      expect(error.data.required).toBe(1);
-      expect(error.data.balance).toBe(0);
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+      expect(ok).toHaveLength(100);
+      expect(refused).toHaveLength(100);
+      for (const error of refused) {
+        expect(isInsufficientCredits(error)).toBe(true);
+        expect(error.code).toBe('PAYMENT_REQUIRED');
+        expect(error.data.required).toBe(1);
+        expect(error.data.balance).toBe(0);
+      }
+
+      const caller = service.caller();
+      expect((await caller.credits.balance({ userId: user.id })).balance).toBe(0);
+      const consumes = await caller.credits.transactions({ userId: user.id, type: 'consume', limit: 200 });
+      expect(consumes.items).toHaveLength(100);
+      // Each consume started where the one before it ended: they ran one after another.
+      const afters = consumes.items.map((t) => t.balanceAfter).sort((a, b) => a - b);
+      expect(afters).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect((await caller.credits.reconcile()).ok).toBe(true);
+      // Each its own row, but far fewer commits than rows: queued debits went together.
+      const [{ commits }] = await service.sql<{ commits: number }>(
+        "select count(distinct xmin::text)::int as commits from credit_transactions where user_id = ? and type = 'consume'",
+        [user.id],
+      );
+      expect(commits).toBeLessThan(20);
+    } finally {
+      await replica.close();
     }
-
-    const caller = service.caller();
-    expect((await caller.credits.balance({ userId: user.id })).balance).toBe(0);
-    const consumes = await caller.credits.transactions({ userId: user.id, type: 'consume', limit: 200 });
-    expect(consumes.items).toHaveLength(100);
-    // Each consume started where the one before it ended: they ran one after another.
-    const afters = consumes.items.map((t) => t.balanceAfter).sort((a, b) => a - b);
-    expect(afters).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect((await caller.credits.reconcile()).ok).toBe(true);
   });
 
   it('mixed recharges, consumes, resets and sets at once keep balance = sum of the ledger', async () => {

@@ -153,19 +153,18 @@ describe('transaction history', () => {
 });
 
 describe('the ledger guards itself', () => {
-  const sql = (text: string, params: unknown[] = []) => service.app.deps.orm.em.fork().getConnection().execute(text, params);
 
   it('the tables refuse a negative balance and a row that does not add up, even from raw SQL', async () => {
     const { id } = await service.newUser({ balance: 5 });
-    await expect(sql('update credits set balance = -1 where user_id = ?', [id])).rejects.toThrow(/credits_balance_check/);
+    await expect(service.sql('update credits set balance = -1 where user_id = ?', [id])).rejects.toThrow(/credits_balance_check/);
     await expect(
-      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'recharge', 1, 5, 7)`, [id]),
+      service.sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'recharge', 1, 5, 7)`, [id]),
     ).rejects.toThrow(/credit_transactions_chain_check/);
     await expect(
-      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'consume', -6, 5, -1)`, [id]),
+      service.sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'consume', -6, 5, -1)`, [id]),
     ).rejects.toThrow(/credit_transactions_balance_after_check/);
     await expect(
-      sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'gift', 1, 5, 6)`, [id]),
+      service.sql(`insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'gift', 1, 5, 6)`, [id]),
     ).rejects.toThrow(/credit_transactions_type_check/);
   });
 
@@ -176,12 +175,12 @@ describe('the ledger guards itself', () => {
     expect((await caller.credits.reconcile()).ok).toBe(true);
 
     // What a bug or a hand edit could do: a silent overwrite, and a row that skips a step.
-    await sql('update credits set balance = 6 where user_id = ?', [drifted.id]);
-    await sql(
+    await service.sql('update credits set balance = 6 where user_id = ?', [drifted.id]);
+    await service.sql(
       `insert into credit_transactions (user_id, type, amount, balance_before, balance_after) values (?, 'recharge', 1, 9, 10)`,
       [broken.id],
     );
-    await sql('update credits set balance = 6 where user_id = ?', [broken.id]); // the sum: 5 + 1
+    await service.sql('update credits set balance = 6 where user_id = ?', [broken.id]); // the sum: 5 + 1
 
     const report = await caller.credits.reconcile();
     expect(report.ok).toBe(false);
@@ -189,9 +188,9 @@ describe('the ledger guards itself', () => {
     expect(report.brokenChains).toEqual([{ userId: broken.id, transactionId: expect.any(Number) }]);
 
     // Put both back, so other tests of this file see a clean ledger.
-    await sql('update credits set balance = 5 where user_id = ?', [drifted.id]);
-    await sql(`delete from credit_transactions where user_id = ? and balance_before = 9`, [broken.id]);
-    await sql('update credits set balance = 5 where user_id = ?', [broken.id]);
+    await service.sql('update credits set balance = 5 where user_id = ?', [drifted.id]);
+    await service.sql(`delete from credit_transactions where user_id = ? and balance_before = 9`, [broken.id]);
+    await service.sql('update credits set balance = 5 where user_id = ?', [broken.id]);
     expect((await caller.credits.reconcile()).ok).toBe(true);
   });
 });

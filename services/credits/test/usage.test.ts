@@ -6,7 +6,6 @@ import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
 import { useTestService } from './support/service';
 
 const service = useTestService();
-const sql = (text: string, params: unknown[] = []) => service.app.deps.orm.em.fork().getConnection().execute(text, params);
 const event = { endpoint: '/api/chat/completion', eventType: 'ai_chat' };
 
 async function state(userId: number) {
@@ -62,14 +61,14 @@ describe('usage.record', () => {
   it('a record that fails to insert takes its charge with it', async () => {
     const user = await service.newUser({ balance: 10 });
     // A fault injected into this test's database: the insert of one endpoint's records fails.
-    await sql(`create function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`);
-    await sql(`create trigger fail_insert before insert on usage_records for each row when (new.endpoint = '/explode') execute function fail_insert()`);
+    await service.sql(`create function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`);
+    await service.sql(`create trigger fail_insert before insert on usage_records for each row when (new.endpoint = '/explode') execute function fail_insert()`);
     try {
       const error = await service.client({ retry: false }).usage.record.mutate({ userId: user.id, endpoint: '/explode', eventType: 'x', creditsCharged: 3, charge: true }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
       expect(await state(user.id)).toEqual({ balance: 10, ledger: 1, records: 0 });
     } finally {
-      await sql('drop trigger fail_insert on usage_records; drop function fail_insert()');
+      await service.sql('drop trigger fail_insert on usage_records; drop function fail_insert()');
     }
   });
 

@@ -14,6 +14,7 @@ import type {
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
+import { type Combine, createCombiner } from './combiner';
 import { balanceLimit, idempotencyKeyReused, insufficientCredits, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
@@ -26,7 +27,8 @@ import { idOrExternalId, resolveUserId } from './users';
  *   user's balance always equals the sum of their transaction amounts;
  * - no change takes a balance below zero, however many run at once;
  * - a change sent again with its idempotency key is applied once.
- * This file turns requests into calls of that function, and its outcomes into results or errors.
+ * This file turns requests into calls of that function (combined per user when they queue up on
+ * a busy one: see combiner.ts), and its outcomes into results or errors.
  */
 
 /** A row of credit_transactions as PostgreSQL returns it: numerics as exact strings. */
@@ -58,25 +60,56 @@ interface Change {
   usageRecordId?: number | undefined;
 }
 
-const APPLY = `select r.outcome, r.current_balance, (r.tx).*
-  from credits_apply($1, $2, $3, $4, $5, $6, $7, $8, $9) r`;
+/** Changes of one user that arrive while one of theirs is at the database go together, up to this many. */
+const MAX_COMBINED = 100;
+
+interface Pending {
+  em: EntityManager;
+  userId: UserRef;
+  change: Change;
+  idempotencyKey: string | null;
+  hash: string | null;
+}
+
+const APPLY_MANY = `select r.outcome, r.current_balance, (r.tx).*
+  from credits_apply_many($1, $2, $3, $4, $5, $6, $7, $8, $9) r order by r.ord`;
+
+/** One call of `credits_apply_many` for changes of one user (one lock, one commit). */
+async function applyMany(batch: Pending[]): Promise<ApplyRow[]> {
+  const { em, userId } = batch[0]!;
+  const column = <T>(pick: (p: Pending) => T) => batch.map(pick);
+  return query<ApplyRow>(em, APPLY_MANY, [
+    ...idOrExternalId(userId),
+    column((p) => p.change.type),
+    column((p) => p.change.amount),
+    column((p) => p.change.description ?? null),
+    column((p) => p.change.referenceId ?? null),
+    column((p) => p.change.usageRecordId ?? null),
+    column((p) => p.idempotencyKey),
+    column((p) => p.hash),
+  ]);
+}
+
+/**
+ * One combiner per database (the pool): a process may serve several (tests do), and only calls
+ * on the same database may share a statement.
+ */
+const combiners = new WeakMap<object, Combine<Pending, ApplyRow>>();
+
+async function combined(pending: Pending): Promise<ApplyRow> {
+  const pool = await pending.em.getConnection().getNativeClient();
+  let combine = combiners.get(pool);
+  if (!combine) combiners.set(pool, (combine = createCombiner(applyMany, MAX_COMBINED)));
+  return combine(`${typeof pending.userId}:${pending.userId}`, pending);
+}
 
 async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
   const hash =
     idempotencyKey === undefined
       ? null
       : requestHash(change.type, change.amount, change.description, change.referenceId, change.usageRecordId);
-  const [row] = await query<ApplyRow>(em, APPLY, [
-    ...idOrExternalId(userId),
-    change.type,
-    change.amount,
-    change.description ?? null,
-    change.referenceId ?? null,
-    change.usageRecordId ?? null,
-    idempotencyKey ?? null,
-    hash,
-  ]);
-  switch (row?.outcome) {
+  const row = await combined({ em, userId, change, idempotencyKey: idempotencyKey ?? null, hash });
+  switch (row.outcome) {
     case 'applied':
       return { ...toTransaction(row), replayed: false };
     case 'replayed':
@@ -90,7 +123,7 @@ async function apply(em: EntityManager, userId: UserRef, change: Change, idempot
     case 'user_not_found':
       throw userNotFound(userId);
     default:
-      throw new Error(`credits_apply answered ${JSON.stringify(row?.outcome)}`);
+      throw new Error(`credits_apply answered ${JSON.stringify(row.outcome)}`);
   }
 }
 

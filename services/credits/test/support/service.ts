@@ -21,6 +21,8 @@ export interface TestService {
   client(options?: Partial<CreditsClientOptions>): ReturnType<typeof createCreditsClient>;
   /** Procedures called in-process, without HTTP (tRPC's createCaller), as `principal` (an admin by default). */
   caller(principal?: Principal): ReturnType<typeof createCaller>;
+  /** A statement against the service's database, rows as the ORM's connection returns them. */
+  sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   /** A new user (unique email), holding `balance` credits when given. */
   newUser(options?: { balance?: number; externalId?: string }): Promise<User>;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startTestService(overrides: Partial<Config> = {}, options:
     databaseUrl: config.databaseUrl!,
     client: (options) => createCreditsClient({ url: app.url, apiKey: config.adminApiKey, ...options }),
     caller: (principal = ADMIN) => createCaller(createContextInner(app.deps, { principal })),
+    sql: (text, params = []) => app.deps.orm.em.fork().getConnection().execute(text, params),
     async newUser({ balance = 0, externalId } = {}) {
       const caller = createCaller(createContextInner(app.deps, { principal: ADMIN }));
       const user = await caller.users.create({ email: `${randomUUID()}@example.com`, name: 'Test User', ...(externalId ? { externalId } : {}) });

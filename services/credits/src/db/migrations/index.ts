@@ -8,6 +8,7 @@ import { Migration20261124211400_usage_record } from './Migration20261124211400_
 import { Migration20261124212248_usage_daily } from './Migration20261124212248_usage_daily';
 import { Migration20261124212300_usage_daily_triggers } from './Migration20261124212300_usage_daily_triggers';
 import { Migration20261124214759_schema_changes } from './Migration20261124214759_schema_changes';
+import { Migration20261126022000_ledger_apply_many } from './Migration20261126022000_ledger_apply_many';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261124212248_usage_daily', class: Migration20261124212248_usage_daily },
   { name: 'Migration20261124212300_usage_daily_triggers', class: Migration20261124212300_usage_daily_triggers },
   { name: 'Migration20261124214759_schema_changes', class: Migration20261124214759_schema_changes },
+  { name: 'Migration20261126022000_ledger_apply_many', class: Migration20261126022000_ledger_apply_many },
 ];
