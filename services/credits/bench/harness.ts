@@ -58,24 +58,25 @@ export async function seedUsers(pool: pg.Pool, count: number, balance: number): 
 
 export interface ServiceProcess {
   url: string;
+  /** The process's peak resident memory so far, sampled every 250 ms. */
   rssMb(): number;
   stop(): Promise<void>;
 }
 
 /** The built credits service (dist/main.js), on its own port, against `databaseUrl`. */
-export const startService = (databaseUrl: string, env: Record<string, string> = {}) =>
+export const startService = (databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []) =>
   spawnBuilt(path.resolve(import.meta.dirname, '..'), 'PORT', {
     DATABASE_URL: databaseUrl,
     ADMIN_API_KEY: ADMIN_KEY,
     DAILY_GRANT_ENABLED: 'false',
     DB_POOL_SIZE: '20',
     ...env,
-  });
+  }, nodeArgs);
 
 /** A built service of this workspace (its dist/main.js) as its own process, on a free port given in `portVariable`. */
-export async function spawnBuilt(serviceDir: string, portVariable: string, env: Record<string, string>): Promise<ServiceProcess> {
+export async function spawnBuilt(serviceDir: string, portVariable: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, 'dist/main.js'], {
     cwd: serviceDir,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -87,11 +88,19 @@ export async function spawnBuilt(serviceDir: string, portVariable: string, env: 
     if (i > 600) throw new Error(`${serviceDir} did not answer /health in 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  let peakMb = 0;
+  const sample = () => {
+    if (child.exitCode !== null) return;
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    peakMb = Math.max(peakMb, kb / 1024);
+  };
+  const sampler = setInterval(sample, 250);
   return {
     url,
-    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    rssMb: () => (sample(), peakMb),
     stop: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sampler);
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

@@ -3,7 +3,7 @@ import { type CreditsClient } from '@credits/client';
 import pg from 'pg';
 import { loadPeople } from '../../records/src/generate';
 import { drive, spawnBuilt } from './harness';
-import type { Scenario } from './report';
+import { compare, type Scenario } from './report';
 
 /**
  * The records service (seed 003) on a dataset of `people` rows: GET /query with its credit charge
@@ -69,17 +69,7 @@ export async function recordsScenarios(opts: {
       seconds,
     );
     return [
-      {
-        name: `records GET /query, charged (${people.toLocaleString('en-US')} rows)`,
-        concurrency: callers,
-        opsPerSec: charged.ops / charged.seconds,
-        p50Ms: charged.p50,
-        p99Ms: charged.p99,
-        baselineOpsPerSec: raw.ops / raw.seconds,
-        ratio: raw.ops / raw.seconds / (charged.ops / charged.seconds),
-        rssMb: records.rssMb(),
-        note: `raw: the same SQL with pg, uncharged (p50 ${raw.p50.toFixed(2)}, p99 ${raw.p99.toFixed(2)} ms)`,
-      },
+      compare(`records GET /query, charged (${people.toLocaleString('en-US')} rows)`, callers, charged, raw, records.rssMb(), 'raw: the same SQL with pg, uncharged; RSS: the records service'),
     ];
   } finally {
     await pool.end();

@@ -1,8 +1,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Latencies } from './harness';
 
-/** One row of the results; `ratio` is how many times the baseline's throughput exceeds ours (1 = as fast as raw SQL). */
+/**
+ * One row of the results. `ratio` is our throughput over the baseline's (1 = as fast as raw SQL,
+ * 0.5 = half as fast); for the daily grant, raw wall time over ours. `rssMb` is the service's
+ * peak so far.
+ */
 export interface Scenario {
   name: string;
   concurrency: number;
@@ -13,6 +18,23 @@ export interface Scenario {
   ratio: number | null;
   rssMb: number;
   note?: string;
+}
+
+const perSec = (l: Latencies) => l.ops / l.seconds;
+
+/** A row for `ours`, measured with `concurrency` callers, beside `baseline` (raw SQL doing the same work) when there is one. */
+export function compare(name: string, concurrency: number, ours: Latencies, baseline: Latencies | null, rssMb: number, note?: string): Scenario {
+  return {
+    name,
+    concurrency,
+    opsPerSec: perSec(ours),
+    p50Ms: ours.p50,
+    p99Ms: ours.p99,
+    baselineOpsPerSec: baseline && perSec(baseline),
+    ratio: baseline && perSec(ours) / perSec(baseline),
+    rssMb,
+    ...(note ? { note } : {}),
+  };
 }
 
 export function machine() {
