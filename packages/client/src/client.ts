@@ -1,7 +1,7 @@
-import { createTRPCClient, httpBatchLink, httpLink, retryLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, type Operation, retryLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '@credits/service';
-import { creditsErrorLink, idempotencyKeyLink, isRetryable, type RetryOptions, retryDelay } from './links';
+import { creditsErrorLink, idempotencyKeyLink, isRetryable, requestIdHeader, requestIdLink, type RetryOptions, retryDelay } from './links';
 
 type Headers = Record<string, string>;
 
@@ -36,16 +36,17 @@ export function createCreditsClient(options: CreditsClientOptions): CreditsClien
     url: `${url.replace(/\/+$/, '')}/trpc`,
     transformer: superjson,
     fetch,
-    async headers() {
+    async headers(opts: { op?: Operation; opList?: readonly Operation[] }) {
       const extra = typeof headers === 'function' ? await headers() : headers;
       const bearer = apiKey ?? (await getToken?.());
-      return { ...extra, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
+      return { ...requestIdHeader(opts.opList ?? (opts.op ? [opts.op] : [])), ...extra, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
     },
   };
   return createTRPCClient<AppRouter>({
     links: [
       creditsErrorLink(),
       idempotencyKeyLink(),
+      requestIdLink(),
       ...(retry === false
         ? []
         : [

@@ -31,6 +31,25 @@ export function idempotencyKeyLink(): TRPCLink<AppRouter> {
     };
 }
 
+/**
+ * Gives every call a request id (`op.context.requestId`, unless the caller set one) that the
+ * transport sends as `x-request-id`; the service logs it on the call's line, so one id finds a call
+ * on both sides. Before the retry link, so every attempt of a call carries the same id.
+ */
+export function requestIdLink(): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) => {
+      if (typeof op.context.requestId === 'string') return next(op);
+      return next({ ...op, context: { ...op.context, requestId: globalThis.crypto.randomUUID() } });
+    };
+}
+
+/** The `x-request-id` of one HTTP request: its call's id; a batch sends its first call's. */
+export function requestIdHeader(ops: readonly { context: Record<string, unknown> }[]): Record<string, string> {
+  const id = ops[0]?.context.requestId;
+  return typeof id === 'string' ? { 'x-request-id': id } : {};
+}
+
 export interface RetryOptions {
   /** Attempts after the first (default 3). */
   retries?: number;

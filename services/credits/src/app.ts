@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Logger, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
+import type { FailureLimiter } from './auth/rate-limit';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
+import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/init';
 
 export interface App {
@@ -24,11 +26,17 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** What a deployment may plug in instead of the per-process defaults (replicas share these). */
+export interface AppPlugins {
+  /** Failed-authentication counts shared by every replica (Redis, a table); default: in memory. */
+  failureLimiter?: FailureLimiter;
+}
+
 /**
  * Database, migrations, HTTP server, scheduler: everything `main` starts, and what tests start
  * in-process. `clock` says what day it is (tests move it; nothing else reads the time of day).
  */
-export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
+export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date(), plugins: AppPlugins = {}): Promise<App> {
   const database = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => {}, describe: describeUrl(config.databaseUrl) }
     : { ...(await startEmbeddedPostgres(config.dataDir, 'credits', log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
@@ -52,9 +60,11 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       jwt: config.jwt,
       autoProvision: config.autoProvision,
       failuresPerMinute: config.authFailuresPerMinute,
+      limiter: plugins.failureLimiter,
     }),
+    metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
   };
-  const server = createHttpServer(deps);
+  const server = createHttpServer(deps, { metricsToken: config.metricsToken });
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
@@ -63,7 +73,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock) : undefined;
+  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics) : undefined;
 
   let closing: Promise<void> | undefined;
   return {

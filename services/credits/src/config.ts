@@ -21,6 +21,7 @@ const env = z
     AUTH_AUTO_PROVISION: z.stringbool({ error: 'must be true or false' }).default(false),
     AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     DAILY_GRANT_ENABLED: z.stringbool({ error: 'must be true or false' }).default(true),
     DAILY_GRANT_AMOUNT: z.coerce.number().pipe(amount).prefault(5),
     DAILY_GRANT_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(2_000),
@@ -52,6 +53,8 @@ export interface Config {
   jwt: JwtOptions | undefined;
   autoProvision: boolean;
   authFailuresPerMinute: number;
+  /** The bearer token /metrics accepts besides admin credentials; unset: admin credentials only. */
+  metricsToken: string | undefined;
   /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
   dailyGrant: GrantSettings & { enabled: boolean };
 }
@@ -82,6 +85,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
         : undefined,
     autoProvision: e.AUTH_AUTO_PROVISION,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    metricsToken: e.METRICS_TOKEN,
     dailyGrant: {
       enabled: e.DAILY_GRANT_ENABLED,
       amount: e.DAILY_GRANT_AMOUNT,

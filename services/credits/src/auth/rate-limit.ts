@@ -1,19 +1,24 @@
 /**
  * Failed authentication attempts per client address, as a token bucket: `perMinute` failures in a
  * burst, refilled evenly over a minute. While a client's bucket is empty, its credentials are not
- * even checked. In memory, so per process: with replicas behind a load balancer each one counts on
- * its own (see the README); the interface is what a shared store (Redis, say) would implement.
+ * even checked. The built-in one is in memory, so per process: N replicas behind a load balancer
+ * allow N times the burst (see the README). A shared store (Redis, a PostgreSQL table) implements
+ * this interface and is handed to startApp; its methods may be async for that reason.
  */
 export interface FailureLimiter {
   /** Whole seconds until `client` may try again; 0 when it may now. */
-  retryAfter(client: string): number;
-  recordFailure(client: string): void;
+  retryAfter(client: string): number | Promise<number>;
+  recordFailure(client: string): void | Promise<void>;
 }
 
 /** Beyond this many tracked clients, the ones back to a full bucket are forgotten. */
 const MAX_TRACKED = 10_000;
 
-export function createFailureLimiter(perMinute: number, now: () => number = Date.now): FailureLimiter {
+/** The in-memory limiter: synchronous, per process. */
+export function createFailureLimiter(
+  perMinute: number,
+  now: () => number = Date.now,
+): FailureLimiter & { retryAfter(client: string): number; recordFailure(client: string): void } {
   const refillPerMs = perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
 

@@ -5,6 +5,7 @@ import { credentialFrom } from '../auth/credentials';
 import { createContextInner, type Deps } from '../trpc/init';
 import { appRouter } from '../trpc/router';
 import { serveDocs } from './docs';
+import { createMetricsHandler } from './metrics';
 import { createRestHandler } from './rest/handler';
 import { openApiDocument } from './rest/openapi';
 import { userServiceRoutes } from './rest/seed-user-service';
@@ -21,7 +22,12 @@ const MAX_BATCH = 100;
 /** How long /ready waits for the database before it says no. */
 const READY_TIMEOUT_MS = 2_000;
 
-export function createHttpServer(deps: Deps): http.Server {
+export interface HttpOptions {
+  /** The bearer token GET /metrics accepts besides admin credentials. */
+  metricsToken?: string | undefined;
+}
+
+export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Server {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -40,6 +46,7 @@ export function createHttpServer(deps: Deps): http.Server {
 
   const rest = createRestHandler(deps, restRoutes);
   const openApi = JSON.stringify(openApiDocument(restRoutes, packageJson.version));
+  const metrics = createMetricsHandler(deps, options.metricsToken);
 
   return http.createServer((req, res) => {
     const started = performance.now();
@@ -54,6 +61,12 @@ export function createHttpServer(deps: Deps): http.Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
     if (req.method === 'GET' && url.pathname === '/ready') return void ready(deps, res);
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      return void metrics(req, res).catch((error: unknown) => {
+        deps.log.error({ err: error }, 'metrics failed');
+        if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
+      });
+    }
     if (req.method === 'GET' && url.pathname === '/openapi.json') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(openApi);
     }

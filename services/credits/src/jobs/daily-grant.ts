@@ -3,6 +3,7 @@ import schedule from 'node-schedule';
 import type { MikroORM } from '../db/orm';
 import { type GrantSettings, runDailyGrant, utcDate } from '../domain/grants';
 import type { Logger } from '@credits/runtime';
+import type { Metrics } from '../observability/metrics';
 
 /** The one log line of a grant run, whoever triggered it. */
 export function logGrant(log: Logger, result: GrantResult, trigger: string): void {
@@ -27,7 +28,7 @@ export interface DailyGrantJob {
  * The daily grant inside the service: at 00:00 UTC, and once at start-up for today. Every replica
  * runs this job; the grant's lease and its ledger keys make the extra runs find the day done.
  */
-export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSettings, clock: () => Date): DailyGrantJob {
+export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSettings, clock: () => Date, metrics: Metrics): DailyGrantJob {
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
 
@@ -35,8 +36,14 @@ export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSe
     if (stopping.signal.aborted) return Promise.resolve();
     const date = utcDate(clock());
     const run = runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal })
-      .then((result) => logGrant(log, result, trigger))
-      .catch((error: unknown) => log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`))
+      .then((result) => {
+        logGrant(log, result, trigger);
+        metrics.grantFinished(result, Number(settings.amount));
+      })
+      .catch((error: unknown) => {
+        metrics.grantFailed();
+        log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`);
+      })
       .finally(() => running.delete(run));
     running.add(run);
     return run;

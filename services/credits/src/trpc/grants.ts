@@ -13,8 +13,13 @@ export const grants = {
     .mutation(async ({ ctx, input }) => {
       const { deps } = ctx;
       const trigger = principalLabel(ctx.principal);
-      const result = await runDailyGrant(ctx.em, deps.grant, { date: grantDate(input.date, deps.clock()), trigger });
+      const date = grantDate(input.date, deps.clock());
+      const result = await runDailyGrant(ctx.em, deps.grant, { date, trigger }).catch((error: unknown) => {
+        deps.metrics.grantFailed();
+        throw error;
+      });
       logGrant(ctx.log, result, trigger);
+      deps.metrics.grantFinished(result, Number(deps.grant.amount));
       return result;
     }),
   /** The latest runs, newest first. */

@@ -12,6 +12,8 @@ import { mayActOn, type PrincipalKind } from '../auth/principal';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
 import { DomainError, notAllowed } from '../domain/errors';
+import type { Metrics } from '../observability/metrics';
+import { type CallResult, observeCall } from './observe';
 import type { Logger } from '@credits/runtime';
 
 // 1. CONTEXT
@@ -24,6 +26,7 @@ export interface Deps {
   clock: () => Date;
   grant: GrantSettings;
   authenticate: Authenticate;
+  metrics: Metrics;
 }
 
 export interface Context {
@@ -32,11 +35,13 @@ export interface Context {
   log: Logger;
   /** Who is calling, or why nobody is: credentials are checked once per request, before any call. */
   auth: AuthResult;
+  /** The REST route that called the procedure (`POST /api/credits/{user_id}/deduct`), for the call's log line. */
+  route?: string;
 }
 
 /** The context of a request without HTTP: tests give the principal directly. */
-export function createContextInner(deps: Deps, auth: AuthResult, requestId: string = randomUUID()): Context {
-  return { requestId, deps, auth, log: deps.log.child({ requestId }) };
+export function createContextInner(deps: Deps, auth: AuthResult, requestId: string = randomUUID(), route?: string): Context {
+  return { requestId, deps, auth, log: deps.log.child({ requestId }), ...(route ? { route } : {}) };
 }
 
 // 2. INITIALIZATION
@@ -83,6 +88,14 @@ export function publicMessage(error: TRPCError): string {
 
 // 3. MIDDLEWARES
 
+/** Outermost, so it sees every call's final outcome (auth and input errors included): one log line, its metrics. */
+const observed = t.middleware(async ({ ctx, path, next }) => {
+  const started = performance.now();
+  const result = await next();
+  observeCall(ctx, path, result as CallResult, performance.now() - started);
+  return result;
+});
+
 /** A DomainError thrown anywhere below becomes the tRPC error of its code (and so its HTTP status). */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -110,7 +123,7 @@ const authenticated = t.middleware(({ ctx, next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const baseProcedure = t.procedure.use(domainErrors).use(withEntityManager);
+const baseProcedure = t.procedure.use(observed).use(domainErrors).use(withEntityManager);
 
 /** Any principal: nothing answers without one (only /health, /ready and the docs do, outside tRPC). */
 export const authedProcedure = baseProcedure.use(authenticated);

@@ -55,7 +55,7 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
       const auth = route.public
         ? { error: missingCredentials() }
         : await deps.authenticate(credentialFrom(req.headers), req.socket.remoteAddress ?? 'unknown');
-      const api = createCaller(createContextInner(deps, auth, req.headers['x-request-id'] as string));
+      const api = createCaller(createContextInner(deps, auth, req.headers['x-request-id'] as string, `${route.method} ${route.path}`));
       const result = await route.call(api, request);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.surface.success(route.respond(result, request), route)));
     } catch (error) {
