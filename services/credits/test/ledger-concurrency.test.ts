@@ -5,7 +5,7 @@ import { startTestService, useTestService } from './support/service';
 
 const service = useTestService();
 
-describe('concurrent consumes on one user', () => {
+describe('concurrent consumes', () => {
   it('200 consumes of 1 on a balance of 100, over HTTP to two replicas: exactly 100 succeed, never below zero, combined', async () => {
     const user = await service.newUser({ balance: 100 });
     // Two service instances on one database, each with its own pool and combiner: calls race
@@ -46,6 +46,41 @@ describe('concurrent consumes on one user', () => {
         [user.id],
       );
       expect(counted!.commits).toBeLessThan(20);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('800 consumes over 40 users, through two replicas at once: each user exactly its balance, combined across users', async () => {
+    const users = await Promise.all(Array.from({ length: 40 }, () => service.newUser({ balance: 10 })));
+    const replica = await startTestService({ databaseUrl: service.databaseUrl });
+    try {
+      const clients = [service, replica].flatMap((s) => Array.from({ length: 4 }, () => s.client({ batch: false, retry: false })));
+      const calls = Array.from({ length: 800 }, (_, i) => ({ userId: users[i % 40]!.id, via: clients[(i * 7) % clients.length]! }));
+      const gate = await holdBalanceLock(service.databaseUrl);
+      const settled = Promise.allSettled(calls.map(({ userId, via }) => via.credits.consume.mutate({ userId, amount: 1 })));
+      // The first call of each lane waits on the lock; the rest queue behind them in their replica.
+      await waitForLockWaiters(service.databaseUrl, 10);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await gate.release();
+      const results = await settled;
+      for (const r of results) if (r.status === 'rejected') expect(isInsufficientCredits(r.reason)).toBe(true);
+
+      const caller = service.caller();
+      for (const user of users) {
+        const mine = results.filter((r, i) => r.status === 'fulfilled' && calls[i]!.userId === user.id);
+        expect(mine).toHaveLength(10);
+        expect((await caller.credits.balance({ userId: user.id })).balance).toBe(0);
+        const consumes = await caller.credits.transactions({ userId: user.id, type: 'consume', limit: 50 });
+        expect(consumes.items.map((t) => t.balanceAfter).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      }
+      expect((await caller.credits.reconcile()).ok).toBe(true);
+      // 400 rows: one commit each without combining; about one per lane with it.
+      const [counted] = await service.sql<{ commits: number }>(
+        "select count(distinct xmin::text)::int as commits from credit_transactions where user_id in (?) and type = 'consume'",
+        [users.map((u) => u.id)],
+      );
+      expect(counted!.commits).toBeLessThan(100);
     } finally {
       await replica.close();
     }

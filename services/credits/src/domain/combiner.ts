@@ -1,14 +1,71 @@
+import type { UserRef } from '@credits/contract';
+import type { EntityManager } from '../db/orm';
+
 /**
- * Combines concurrent calls on one key into batches. A call on a key with nothing in flight goes
- * at once, alone, so an uncontended key pays nothing for this. Calls arriving while a batch of
- * their key is out wait for it, then go together as the next batch (up to `maxBatch`), in arrival
- * order. Keys never share a batch, and batches of one key never overlap: order within a key is
- * kept.
+ * Combining: calls that queue up while others are at the database go to it together, as one
+ * statement (one round trip, one commit), each still with its own rows and its own answer.
  *
- * This is throughput only, never correctness: the database still locks and checks every item,
- * so several processes (replicas) combining independently stay exact.
+ * Throughput only, never correctness: the database still locks and checks every item, so
+ * several processes (replicas) combining independently stay exact.
  */
-export type Combine<In, Out> = (key: string, input: In) => Promise<Out>;
+
+/** What every combined call carries: the request's EntityManager and the user it is about. */
+export interface PerUser {
+  em: EntityManager;
+  userId: UserRef;
+}
+
+/**
+ * `run` for a batch, called with its items sorted by user (stable: one user's items keep their
+ * order), returning one result per item in that order. Each database (pool) has its own lanes:
+ * a process may serve several (tests do), and only calls on one database may share a statement.
+ * A user's calls always take the same lane, so they stay in order and a hot user's calls pile up
+ * into one batch; lanes run side by side, as many as half the pool's connections, leaving the
+ * rest to everything else.
+ */
+export function combinedPerUser<In extends PerUser, Out>(run: (sorted: In[]) => Promise<Out[]>, maxBatch = 100): (input: In) => Promise<Out> {
+  const databases = new WeakMap<object, { lanes: number; combine: Combine<In, Out> }>();
+  const runSorted = async (items: In[]): Promise<Out[]> => {
+    // One lock order, by user id, in every batch: batches of two replicas never wait on each
+    // other in a cycle.
+    const order = items.map((_, i) => i).sort((a, b) => compareUsers(items[a]!.userId, items[b]!.userId));
+    const outs = await withDeadlockRetry(() => run(order.map((i) => items[i]!)));
+    const inOrder: Out[] = [];
+    order.forEach((i, k) => (inOrder[i] = outs[k]!));
+    return inOrder;
+  };
+  return async (input) => {
+    const pool = await input.em.getConnection().getNativeClient();
+    let database = databases.get(pool);
+    if (!database) {
+      const size = (pool as unknown as { options: { max?: number } }).options.max ?? 10;
+      databases.set(pool, (database = { lanes: Math.max(1, Math.floor(size / 2)), combine: createCombiner(runSorted, maxBatch) }));
+    }
+    return database.combine(String(laneOf(input.userId, database.lanes)), input);
+  };
+}
+
+/** Deadlock: PostgreSQL rolled the statement back whole, so running it again applies nothing twice. */
+async function withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 3) throw error;
+    }
+  }
+}
+
+const compareUsers = (a: UserRef, b: UserRef) => (typeof a === typeof b ? (a < b ? -1 : a > b ? 1 : 0) : typeof a === 'number' ? -1 : 1);
+
+function laneOf(userId: UserRef, lanes: number): number {
+  if (typeof userId === 'number') return userId % lanes;
+  let hash = 0;
+  for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0;
+  return hash % lanes;
+}
+
+type Combine<In, Out> = (key: string, input: In) => Promise<Out>;
 
 interface Waiting<In, Out> {
   input: In;
@@ -16,7 +73,13 @@ interface Waiting<In, Out> {
   reject(error: unknown): void;
 }
 
-export function createCombiner<In, Out>(run: (items: In[]) => Promise<Out[]>, maxBatch: number): Combine<In, Out> {
+/**
+ * Batches per key. A call on a key with nothing in flight goes at once, alone, so an idle key
+ * pays nothing for this. Calls arriving while a batch of their key is out wait for it, then go
+ * together as the next batch (up to `maxBatch`), in arrival order. Batches of one key never
+ * overlap.
+ */
+function createCombiner<In, Out>(run: (items: In[]) => Promise<Out[]>, maxBatch: number): Combine<In, Out> {
   const queues = new Map<string, Waiting<In, Out>[]>();
 
   async function drain(key: string, queue: Waiting<In, Out>[]): Promise<void> {

@@ -14,7 +14,7 @@ import type {
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
-import { type Combine, createCombiner } from './combiner';
+import { combinedPerUser, type PerUser } from './combiner';
 import { balanceLimit, idempotencyKeyReused, insufficientCredits, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
@@ -60,26 +60,21 @@ interface Change {
   usageRecordId?: number | undefined;
 }
 
-/** Changes of one user that arrive while one of theirs is at the database go together, up to this many. */
-const MAX_COMBINED = 100;
-
-interface Pending {
-  em: EntityManager;
-  userId: UserRef;
+interface Pending extends PerUser {
   change: Change;
   idempotencyKey: string | null;
   hash: string | null;
 }
 
-const APPLY_MANY = `select r.outcome, r.current_balance, (r.tx).*
+const APPLY_MANY = `select r.ord, r.outcome, r.current_balance, (r.tx).*
   from credits_apply_many($1, $2, $3, $4, $5, $6, $7, $8, $9) r order by r.ord`;
 
-/** One call of `credits_apply_many` for changes of one user (one lock, one commit). */
-async function applyMany(batch: Pending[]): Promise<ApplyRow[]> {
-  const { em, userId } = batch[0]!;
+/** Changes queued up meanwhile go to the database together: one `credits_apply_many` call. */
+const combined = combinedPerUser<Pending, ApplyRow>((batch) => {
   const column = <T>(pick: (p: Pending) => T) => batch.map(pick);
-  return query<ApplyRow>(em, APPLY_MANY, [
-    ...idOrExternalId(userId),
+  return query<ApplyRow>(batch[0]!.em, APPLY_MANY, [
+    column((p) => idOrExternalId(p.userId)[0]),
+    column((p) => idOrExternalId(p.userId)[1]),
     column((p) => p.change.type),
     column((p) => p.change.amount),
     column((p) => p.change.description ?? null),
@@ -88,20 +83,7 @@ async function applyMany(batch: Pending[]): Promise<ApplyRow[]> {
     column((p) => p.idempotencyKey),
     column((p) => p.hash),
   ]);
-}
-
-/**
- * One combiner per database (the pool): a process may serve several (tests do), and only calls
- * on the same database may share a statement.
- */
-const combiners = new WeakMap<object, Combine<Pending, ApplyRow>>();
-
-async function combined(pending: Pending): Promise<ApplyRow> {
-  const pool = await pending.em.getConnection().getNativeClient();
-  let combine = combiners.get(pool);
-  if (!combine) combiners.set(pool, (combine = createCombiner(applyMany, MAX_COMBINED)));
-  return combine(`${typeof pending.userId}:${pending.userId}`, pending);
-}
+});
 
 async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
   const hash =
@@ -140,15 +122,29 @@ export const reset = (em: EntityManager, i: ResetInput) => apply(em, i.userId, {
 export const setBalance = (em: EntityManager, i: SetInput) =>
   apply(em, i.userId, { type: 'adjust', amount: i.balance, description: i.reason }, i.idempotencyKey);
 
+interface BalanceRow {
+  user_id: number | null;
+  balance: string | null;
+  updated_at: Date | null;
+}
+
+/** Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown user). */
+const readBalances = combinedPerUser<PerUser, BalanceRow>((batch) =>
+  query<BalanceRow>(
+    batch[0]!.em,
+    `select c.user_id, c.balance, c.updated_at
+       from unnest($1::integer[], $2::text[]) with ordinality as asked (user_id, external_id, ord)
+       left join users u on asked.user_id is null and u.external_id = asked.external_id
+       left join credits c on c.user_id = coalesce(asked.user_id, u.id)
+      order by asked.ord`,
+    [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1])],
+  ),
+);
+
 export async function getBalance(em: EntityManager, userId: UserRef): Promise<Balance> {
-  const [row] = await query<{ user_id: number; balance: string; updated_at: Date }>(
-    em,
-    `select c.user_id, c.balance, c.updated_at from credits c
-      where c.user_id = coalesce($1::integer, (select u.id from users u where u.external_id = $2))`,
-    idOrExternalId(userId),
-  );
-  if (!row) throw userNotFound(userId);
-  return { userId: row.user_id, balance: Number(row.balance), updatedAt: row.updated_at };
+  const row = await readBalances({ em, userId });
+  if (row.user_id === null) throw userNotFound(userId);
+  return { userId: row.user_id, balance: Number(row.balance), updatedAt: row.updated_at! };
 }
 
 /** Newest first. `from` and `to` bound `createdAt`, both inclusive. */

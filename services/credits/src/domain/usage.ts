@@ -9,6 +9,7 @@ import type {
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
+import { combinedPerUser, type PerUser } from './combiner';
 import { idempotencyKeyReused, insufficientCredits, sessionNotFound, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
@@ -16,7 +17,7 @@ import { idOrExternalId, resolveUserId } from './users';
 
 /**
  * Usage records. A charged record and its consume are written by the `usage_record` function in
- * one statement: the ledger rules of credits_apply hold for it too (the balance row locked first,
+ * one statement (several records at once when they queue up: `usage_record_many`): the ledger rules of credits_apply hold for it too (the balance row locked first,
  * never below zero, one ledger row with before and after), and a refused charge writes no record.
  */
 
@@ -41,9 +42,26 @@ interface UsageRow {
   created_at: Date;
 }
 
-const RECORD = `select r.outcome, r.current_balance, (r.tx).balance_after, (r.rec).*,
+type RecordRow = UsageRow & { outcome: string; current_balance: string | null; balance_after: string | null };
+
+const RECORD_MANY = `select r.outcome, r.current_balance, (r.tx).balance_after, (r.rec).*,
        (select s.session_id from sessions s where s.id = (r.rec).session_id) as session_uuid
-  from usage_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) r`;
+  from usage_record_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) r
+ order by r.ord`;
+
+interface PendingRecord extends PerUser {
+  /** usage_record's parameters after the user, in its order. */
+  fields: readonly unknown[];
+}
+
+/** Records queued up meanwhile go to the database together: one `usage_record_many` call. */
+const recordCombined = combinedPerUser<PendingRecord, RecordRow>((batch) =>
+  query<RecordRow>(batch[0]!.em, RECORD_MANY, [
+    batch.map((p) => idOrExternalId(p.userId)[0]),
+    batch.map((p) => idOrExternalId(p.userId)[1]),
+    ...batch[0]!.fields.map((_, f) => batch.map((p) => p.fields[f])),
+  ]),
+);
 
 export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promise<RecordedUsage> {
   const fields = [
@@ -63,13 +81,8 @@ export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promi
     i.charge,
   ] as const;
   const hash = i.idempotencyKey === undefined ? null : requestHash('usage.record', ...fields.map((f) => (f === null ? null : String(f))));
-  const [row] = await query<UsageRow & { outcome: string; current_balance: string | null; balance_after: string | null }>(em, RECORD, [
-    ...idOrExternalId(i.userId),
-    ...fields,
-    i.idempotencyKey ?? null,
-    hash,
-  ]);
-  switch (row?.outcome) {
+  const row = await recordCombined({ em, userId: i.userId, fields: [...fields, i.idempotencyKey ?? null, hash] });
+  switch (row.outcome) {
     case 'recorded':
     case 'replayed':
       return {
@@ -86,7 +99,7 @@ export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promi
     case 'session_not_found':
       throw sessionNotFound(i.sessionId!);
     default:
-      throw new Error(`usage_record answered ${JSON.stringify(row?.outcome)}`);
+      throw new Error(`usage_record answered ${JSON.stringify(row.outcome)}`);
   }
 }
 

@@ -5,11 +5,13 @@ import pg from 'pg';
  * queue on it and then contend at the same instant when it is released: concurrency by
  * construction, not by luck of timing.
  */
-export async function holdBalanceLock(databaseUrl: string, userId: number): Promise<{ release(): Promise<void> }> {
+export async function holdBalanceLock(databaseUrl: string, userId?: number): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query('begin');
-  await client.query('select 1 from credits where user_id = $1 for update', [userId]);
+  // No user: every balance at once (reads still pass; locking a row for update waits).
+  if (userId === undefined) await client.query('lock table credits in exclusive mode');
+  else await client.query('select 1 from credits where user_id = $1 for update', [userId]);
   return {
     async release() {
       await client.query('commit');

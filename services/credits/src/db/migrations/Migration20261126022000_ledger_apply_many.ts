@@ -1,19 +1,19 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * `credits_apply_many`: several balance changes of one user in one call and one transaction, in
- * the order given, each through `credits_apply` and so under all of its rules. The service
- * combines the calls waiting on a busy user into one of these (see domain/combiner.ts): the row
- * lock is taken once and the batch commits once, where one call per change would wait for a
- * lock and a commit each. Every change still gets its own ledger row and its own outcome; a
- * refused change (insufficient, key reused) refuses only itself.
+ * `credits_apply_many`: several balance changes in one call and one transaction, in the order
+ * given, each through `credits_apply` and so under all of its rules. The service combines the
+ * calls that queue up while others are at the database into one of these (see
+ * domain/combiner.ts): one round trip and one commit for many changes, and for a busy user one
+ * lock acquisition for many debits. Every change still gets its own ledger row and its own
+ * outcome; a refused change (insufficient, key reused) refuses only itself.
  */
 export class Migration20261126022000_ledger_apply_many extends Migration {
   override up(): void {
     this.addSql(`
 create function credits_apply_many(
-  p_user_id integer,
-  p_external_id text,
+  p_user_ids integer[],
+  p_external_ids text[],
   p_types text[],
   p_amounts numeric[],
   p_descriptions text[],
@@ -28,7 +28,7 @@ declare
 begin
   for i in 1 .. coalesce(cardinality(p_types), 0) loop
     select * into r
-      from credits_apply(p_user_id, p_external_id, p_types[i], p_amounts[i], p_descriptions[i], p_reference_ids[i],
+      from credits_apply(p_user_ids[i], p_external_ids[i], p_types[i], p_amounts[i], p_descriptions[i], p_reference_ids[i],
                          p_usage_record_ids[i], p_idempotency_keys[i], p_request_hashes[i]);
     ord := i;
     outcome := r.outcome;
@@ -41,6 +41,6 @@ $fn$;`);
   }
 
   override down(): void {
-    this.addSql('drop function credits_apply_many(integer, text, text[], numeric[], text[], text[], bigint[], text[], text[]);');
+    this.addSql('drop function credits_apply_many(integer[], text[], text[], numeric[], text[], text[], bigint[], text[], text[]);');
   }
 }

@@ -9,6 +9,7 @@ import { Migration20261124212248_usage_daily } from './Migration20261124212248_u
 import { Migration20261124212300_usage_daily_triggers } from './Migration20261124212300_usage_daily_triggers';
 import { Migration20261124214759_schema_changes } from './Migration20261124214759_schema_changes';
 import { Migration20261126022000_ledger_apply_many } from './Migration20261126022000_ledger_apply_many';
+import { Migration20261126023000_usage_record_many } from './Migration20261126023000_usage_record_many';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -21,4 +22,5 @@ export const migrations = [
   { name: 'Migration20261124212300_usage_daily_triggers', class: Migration20261124212300_usage_daily_triggers },
   { name: 'Migration20261124214759_schema_changes', class: Migration20261124214759_schema_changes },
   { name: 'Migration20261126022000_ledger_apply_many', class: Migration20261126022000_ledger_apply_many },
+  { name: 'Migration20261126023000_usage_record_many', class: Migration20261126023000_usage_record_many },
 ];
