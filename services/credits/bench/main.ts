@@ -14,7 +14,9 @@ import { recordsScenarios } from './records';
 import { printTable, type Scenario, writeResults } from './report';
 import { usageScenarios } from './usage';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, users: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' } } });
+/** `--only ledger,usage`: some of the groups (ledger, usage, grant, records); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'usage', 'grant', 'records']);
 const quick = values.quick;
 const users = Number(values.users ?? (quick ? 20_000 : 100_000));
 const seconds = quick ? 2 : 6;
@@ -42,14 +44,16 @@ try {
   const sdk = { pool: database.pool, client, admin, users, seconds, rssMb };
 
   const scenarios: Scenario[] = [];
-  scenarios.push(
-    ...(await timed('ledger scenarios', () => ledgerScenarios({ ...sdk, hotUser: users, sweep: [1, 8, 32, 64], callers }))),
-  );
-  scenarios.push(...(await timed('usage scenarios', () => usageScenarios({ ...sdk, callers, heavyRecords: quick ? 100_000 : 500_000 }))));
-  scenarios.push(...(await timed('grant scenarios', () => grantScenarios({ ...sdk, callers }))));
-  const people = quick ? 50_000 : 1_000_000;
-  const records = { clusterUrl: database.url, admin, creditsUrl: service.url, people, callers: 8, seconds };
-  scenarios.push(...(await timed('records scenarios', () => recordsScenarios(records))));
+  const groups = {
+    ledger: () => ledgerScenarios({ ...sdk, hotUser: users, sweep: [1, 8, 32, 64], callers }),
+    usage: () => usageScenarios({ ...sdk, callers, heavyRecords: quick ? 100_000 : 500_000 }),
+    grant: () => grantScenarios({ ...sdk, callers }),
+    records: () =>
+      recordsScenarios({ clusterUrl: database.url, admin, creditsUrl: service!.url, people: quick ? 50_000 : 1_000_000, callers: 8, seconds }),
+  };
+  for (const [group, run] of Object.entries(groups)) {
+    if (only.has(group)) scenarios.push(...(await timed(`${group} scenarios`, run)));
+  }
 
   printTable(scenarios);
   console.log(`written: ${await writeResults(startedAt, scenarios)}, ${await writeChart(scenarios)}`);

@@ -1,11 +1,13 @@
 /**
- * `pnpm --filter @credits/service bench:profile [scenario]`: one scenario's load (64 callers
- * through the SDK, 8 s) against the built service run with `node --cpu-prof`, then the functions
- * that took the most of the service's CPU, by self time. Scenarios: consume, balance, usage.
+ * `pnpm --filter @credits/service bench:profile [scenario] [--callers N] [--no-batch]`: one
+ * scenario's load (64 callers through the SDK, 8 s) against the built service run with
+ * `node --cpu-prof`, then the functions that took the most of the service's CPU, by self time.
+ * Scenarios: consume, balance, usage. KEEP_PROFILE=1 keeps the .cpuprofile (for DevTools).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { ADMIN_KEY, drive, seedUsers, startDatabase, startService } from './harness';
 
@@ -19,14 +21,18 @@ interface Profile {
   samples: number[];
 }
 
-const scenario = process.argv[2] ?? 'consume';
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { callers: { type: 'string', default: '64' }, 'no-batch': { type: 'boolean', default: false } },
+});
+const scenario = positionals[0] ?? 'consume';
 const users = 20_000;
 const database = await startDatabase();
 const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-profile-'));
 try {
   await seedUsers(database.pool, users, 1000);
   const service = await startService(database.url, {}, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  const client = createCreditsClient({ url: service.url, apiKey: ADMIN_KEY, retry: false });
+  const client = createCreditsClient({ url: service.url, apiKey: ADMIN_KEY, retry: false, batch: !values['no-batch'] });
   const userId = () => 1 + Math.floor(Math.random() * users);
   const ops: Record<string, () => Promise<unknown>> = {
     consume: () => client.credits.consume.mutate({ userId: userId(), amount: 0.01 }),
@@ -35,7 +41,7 @@ try {
   };
   const op = ops[scenario];
   if (!op) throw new Error(`unknown scenario ${scenario}: one of ${Object.keys(ops).join(', ')}`);
-  const result = await drive(64, op, 8);
+  const result = await drive(Number(values.callers), op, 8);
   console.log(`${scenario}: ${(result.ops / result.seconds).toFixed(0)} ops/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
   await service.stop();
 
@@ -57,5 +63,6 @@ try {
   }
 } finally {
   await database.stop();
-  await fs.rm(profileDir, { recursive: true, force: true });
+  if (!process.env.KEEP_PROFILE) await fs.rm(profileDir, { recursive: true, force: true });
+  else console.log(`profile kept in ${profileDir}`);
 }
