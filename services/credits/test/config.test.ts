@@ -54,6 +54,7 @@ describe('configuration', () => {
     ['DAILY_GRANT_AMOUNT', '0.00001'],
     ['DAILY_GRANT_AMOUNT', 'five'],
     ['DAILY_GRANT_ENABLED', 'sometimes'],
+    ['METRICS_TOKEN', 'short'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
