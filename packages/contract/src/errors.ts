@@ -43,7 +43,9 @@ export type ErrorDetails =
   | { reason: 'SESSION_CLOSED'; sessionId: string; status: string }
   | { reason: 'ILLEGAL_TRANSITION'; from: string; to: string; allowed: string[] }
   | { reason: 'PROTECTED'; table: string; column?: string }
-  | { reason: 'TABLE_BUSY'; table: string };
+  | { reason: 'TABLE_BUSY'; table: string }
+  | { reason: 'DATABASE_UNAVAILABLE' }
+  | { reason: 'TIMED_OUT'; rolledBack: boolean };
 export type ErrorReason = ErrorDetails['reason'];
 export type DetailsOf<R extends ErrorReason> = Extract<ErrorDetails, { reason: R }>;
 

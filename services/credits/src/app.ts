@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticate';
 import type { FailureLimiter } from './auth/rate-limit';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
+import { startDraining } from './http/drain';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
 import { createMetrics } from './observability/metrics';
@@ -43,7 +44,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
 
   let orm;
   try {
-    orm = await openDatabase(database.url, config.dbPoolSize, log);
+    orm = await openDatabase(database.url, config.dbPoolSize, log, config.timeouts);
   } catch (error) {
     await database.stop();
     throw error;
@@ -63,8 +64,9 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       limiter: plugins.failureLimiter,
     }),
     metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
+    requestTimeoutMs: config.timeouts.requestTimeoutMs,
   };
-  const server = createHttpServer(deps, { metricsToken: config.metricsToken });
+  const server = createHttpServer(deps, { metricsToken: config.metricsToken, timeouts: config.timeouts });
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
@@ -117,6 +119,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 /** Refuses new connections at once; cuts the ones still busy after `graceMs`. */
 function closeServer(server: http.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    startDraining(server);
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {
       clearTimeout(force);

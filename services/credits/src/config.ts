@@ -12,6 +12,11 @@ const env = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
     DATA_DIR: z.string().min(1).default('.data'),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -28,6 +33,10 @@ const env = z
     DAILY_GRANT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   })
   .superRefine((e, ctx) => {
+    // Node refuses a server whose whole-request limit is shorter than its headers limit.
+    if (e.HTTP_BODY_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_BODY_TIMEOUT_MS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_MS' });
+    }
     // JWTs are verified only with all three; a partial set is a mistake worth stopping for.
     const jwt = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
     const set = jwt.filter((name) => e[name] !== undefined);
@@ -45,6 +54,7 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   dbPoolSize: number;
+  timeouts: Timeouts;
   logLevel: z.output<typeof env>['LOG_LEVEL'];
   shutdownGraceMs: number;
   /** Unset with the embedded database: one is generated into the data directory. */
@@ -57,6 +67,20 @@ export interface Config {
   metricsToken: string | undefined;
   /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
   dailyGrant: GrantSettings & { enabled: boolean };
+}
+
+/** How long each stage of a request may take before it is cut off; see the README's table. */
+export interface Timeouts {
+  /** A database statement, lock waits included (PostgreSQL's statement_timeout). */
+  statementTimeoutMs: number;
+  /** Opening a database connection, or waiting for a free one. */
+  connectTimeoutMs: number;
+  /** A call from its start to its answer; its statements are cancelled past it. */
+  requestTimeoutMs: number;
+  /** A client sending its request headers. */
+  headersTimeoutMs: number;
+  /** A client sending its whole request, body included. */
+  bodyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +100,13 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     dbPoolSize: e.DB_POOL_SIZE,
+    timeouts: {
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     adminApiKey: e.ADMIN_API_KEY,

@@ -10,6 +10,7 @@ describe('configuration', () => {
       databaseUrl: undefined,
       dataDir: path.resolve('.data'),
       dbPoolSize: 20,
+      timeouts: { statementTimeoutMs: 5_000, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       adminApiKey: undefined,
@@ -31,6 +32,13 @@ describe('configuration', () => {
     });
     expect(config).toMatchObject({ port: 9001, databaseUrl: 'postgres://u:p@db:5432/credits', dataDir: path.resolve('.data'), logLevel: 'debug' });
     expect(config.dailyGrant).toMatchObject({ enabled: false, amount: '2.5' });
+  });
+
+  it('a whole-request timeout shorter than the headers timeout is refused (Node would throw at start)', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_BODY_TIMEOUT_MS: '1000' })).toThrow(
+      'HTTP_BODY_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS',
+    );
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '250', REQUEST_TIMEOUT_MS: '900' }).timeouts).toMatchObject({ statementTimeoutMs: 250, requestTimeoutMs: 900 });
   });
 
   it('JWT settings come as a set of three', () => {

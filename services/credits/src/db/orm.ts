@@ -7,7 +7,15 @@ import { migrations } from './migrations';
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM };
 
-export function ormConfig(url: string, poolSize: number) {
+/** How long the database may take; unset: PostgreSQL's and pg's defaults (no limit). */
+export interface DatabaseLimits {
+  /** Every statement, lock waits included; PostgreSQL cancels it past this and rolls it back. */
+  statementTimeoutMs: number;
+  /** Opening a connection, or waiting for a free one in the pool. */
+  connectTimeoutMs: number;
+}
+
+export function ormConfig(url: string, poolSize: number, limits?: DatabaseLimits) {
   return defineConfig({
     clientUrl: url,
     entities,
@@ -19,20 +27,40 @@ export function ormConfig(url: string, poolSize: number) {
     // entities (running migrations would rewrite it from the database, hand-written SQL included).
     migrations: { migrationsList: migrations, path: 'src/db/migrations', silent: true, safe: true, snapshot: false },
     pool: { min: 0, max: poolSize },
+    // Merged into pg's pool options: a call fails in bounded time when the database is slow or
+    // gone, instead of queueing until the client gives up. A transaction left open by a vanished
+    // caller is ended too, so its locks do not stall everyone else.
+    ...(limits
+      ? {
+          driverOptions: {
+            statement_timeout: limits.statementTimeoutMs,
+            idle_in_transaction_session_timeout: Math.max(limits.statementTimeoutMs, 10_000),
+            connectionTimeoutMillis: limits.connectTimeoutMs,
+          },
+        }
+      : {}),
     // A fresh EntityManager per request (em.fork()); the global one must never hold state.
     allowGlobalContext: false,
   });
 }
 
-/** Connects and applies every pending migration (each in its own transaction, all or nothing). */
-export async function openDatabase(url: string, poolSize: number, log: Logger): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(url, poolSize));
+/**
+ * Connects and applies every pending migration (each in its own transaction, all or nothing).
+ * Migrations run on connections of their own, without `limits`: a migration of a big table may
+ * rightly take longer than any request should.
+ */
+export async function openDatabase(url: string, poolSize: number, log: Logger, limits?: DatabaseLimits): Promise<MikroORM> {
+  const migrating = await MikroORM.init(ormConfig(url, limits ? 2 : poolSize));
   try {
-    const applied = await orm.migrator.up();
+    const applied = await migrating.migrator.up();
     if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
   } catch (error) {
-    await orm.close();
+    await migrating.close();
     throw error;
   }
+  if (!limits) return migrating;
+  await migrating.close();
+  const orm = await MikroORM.init(ormConfig(url, poolSize, limits));
+  await orm.connect();
   return orm;
 }

@@ -63,3 +63,33 @@ export const rateLimited = (retryAfterSeconds: number) =>
   });
 
 export const unavailable = (message: string) => new DomainError('SERVICE_UNAVAILABLE', message);
+
+/**
+ * The database cannot be reached (down, restarting, out of connections). A statement in flight
+ * when its connection broke may have committed, so this promises nothing about that: a retry with
+ * the same idempotency key answers either way.
+ */
+export const databaseUnavailable = () =>
+  new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry later with the same idempotency key', {
+    reason: 'DATABASE_UNAVAILABLE',
+  });
+
+/** The database cancelled the call's statement (too slow, or waiting on a lock too long) and rolled it back. */
+export const databaseTimeout = () =>
+  new DomainError('GATEWAY_TIMEOUT', 'The database did not finish in time; nothing was changed, retry later', {
+    reason: 'TIMED_OUT',
+    rolledBack: true,
+  });
+
+/**
+ * A call past its deadline. `rolledBack` false: its statements could not all be cancelled, so it
+ * may yet complete; retrying with the same idempotency key tells which.
+ */
+export const deadlineExceeded = (timeoutMs: number, rolledBack: boolean) =>
+  new DomainError(
+    'GATEWAY_TIMEOUT',
+    rolledBack
+      ? `The call did not finish within ${timeoutMs} ms; nothing was changed, retry later`
+      : `The call did not finish within ${timeoutMs} ms; it may still complete: retry with the same idempotency key to learn its outcome`,
+    { reason: 'TIMED_OUT', rolledBack },
+  );

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { credentialFrom } from '../auth/credentials';
+import type { Timeouts } from '../config';
 import { createContextInner, type Deps } from '../trpc/init';
 import { appRouter } from '../trpc/router';
 import { serveDocs } from './docs';
+import { admit } from './drain';
 import { createMetricsHandler } from './metrics';
 import { createRestHandler } from './rest/handler';
 import { openApiDocument } from './rest/openapi';
@@ -25,6 +28,8 @@ const READY_TIMEOUT_MS = 2_000;
 export interface HttpOptions {
   /** The bearer token GET /metrics accepts besides admin credentials. */
   metricsToken?: string | undefined;
+  /** Slow clients are cut off (408, connection closed) past these; default: Node's. */
+  timeouts?: Pick<Timeouts, 'headersTimeoutMs' | 'bodyTimeoutMs'>;
 }
 
 export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Server {
@@ -48,12 +53,14 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
   const openApi = JSON.stringify(openApiDocument(restRoutes, packageJson.version));
   const metrics = createMetricsHandler(deps, options.metricsToken);
 
-  return http.createServer((req, res) => {
+  const server = http.createServer(clientTimeouts(options.timeouts), (req, res) => {
+    if (!admit(server, res)) return;
     const started = performance.now();
     const requestId = requestIdOf(req);
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     res.once('finish', () => {
+      if (res.statusCode === 413) hangUp(req.socket);
       const ms = Math.round((performance.now() - started) * 10) / 10;
       deps.log.info({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, 'request');
     });
@@ -79,6 +86,31 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
       if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
     });
   });
+  return server;
+}
+
+/**
+ * A client that trickles its headers or body holds a connection and its buffers; past these it is
+ * answered 408 and disconnected. Node checks them on an interval (30 s by default), which would
+ * stretch a short limit several times over, so it checks at a fraction of the shorter one.
+ */
+function clientTimeouts(timeouts: HttpOptions['timeouts']): http.ServerOptions {
+  if (!timeouts) return {};
+  return {
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.bodyTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(timeouts.headersTimeoutMs / 4))),
+  };
+}
+
+/**
+ * After a 413 the rest of the upload must not be read (Node would drain it all to reuse the
+ * connection). The answer goes first (FIN after it), then the socket, a moment later: closing at
+ * once, with the client still sending, resets the connection and can destroy the answer unread.
+ */
+function hangUp(socket: Socket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), 200).unref();
 }
 
 /** The caller's request id when it sent a sane one, so logs on both sides line up; else a new one. */

@@ -5,13 +5,16 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode, ErrorData, ErrorDetails, UserRef } from '@credits/contract';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
 import { type z, ZodError } from 'zod';
 import type { AuthResult, Authenticate } from '../auth/authenticate';
 import { mayActOn, type PrincipalKind } from '../auth/principal';
+import { cancellable } from '../db/cancellable';
+import { databaseFailureOf } from '../db/failures';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
-import { DomainError, notAllowed } from '../domain/errors';
+import { databaseTimeout, databaseUnavailable, deadlineExceeded, DomainError, notAllowed } from '../domain/errors';
 import type { Metrics } from '../observability/metrics';
 import { type CallResult, observeCall } from './observe';
 import type { Logger } from '@credits/runtime';
@@ -27,6 +30,8 @@ export interface Deps {
   grant: GrantSettings;
   authenticate: Authenticate;
   metrics: Metrics;
+  /** How long a call may take before its statements are cancelled and it answers TIMED_OUT. */
+  requestTimeoutMs: number;
 }
 
 export interface Context {
@@ -56,9 +61,30 @@ export interface ErrorShape {
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }): ErrorShape {
-    return { message: publicMessage(error), code: shape.code, data: errorData(error, shape.data.path) };
+    const known = publicError(error);
+    return { message: publicMessage(known), code: TRPC_ERROR_CODES_BY_KEY[known.code], data: errorData(known, shape.data.path) };
   },
 });
+
+/** The DomainError an error stands for: itself, or what a database failure means to callers. */
+function domainCause(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  const failure = databaseFailureOf(error);
+  if (failure === 'unavailable') return databaseUnavailable();
+  if (failure === 'timeout') return databaseTimeout();
+  return undefined;
+}
+
+/**
+ * `error` as callers should see it. A database failure outside the procedures' middlewares
+ * (authentication in createContext, a REST handler) is still UNAVAILABLE or TIMED_OUT, not an
+ * internal error. Used by the REST surfaces too.
+ */
+export function publicError(error: TRPCError): TRPCError {
+  if (error.code !== 'INTERNAL_SERVER_ERROR' || error.cause instanceof DomainError) return error;
+  const cause = domainCause(error.cause);
+  return cause ? new TRPCError({ code: cause.code, message: cause.message, cause }) : error;
+}
 
 /** What callers learn of an error: its code and status, and the details of its reason. Used by the REST surfaces too. */
 export function errorData(error: TRPCError, path?: string): ErrorData {
@@ -99,12 +125,39 @@ const observed = t.middleware(async ({ ctx, path, next }) => {
 /** A DomainError thrown anywhere below becomes the tRPC error of its code (and so its HTTP status). */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
-  }
+  const cause = result.ok ? undefined : domainCause(result.error.cause);
+  if (cause) throw new TRPCError({ code: cause.code, message: cause.message, cause });
   return result;
 });
+
+/** After a deadline's cancel, how long the call may take to report how it ended. */
+const CANCEL_GRACE_MS = 1_000;
+
+/**
+ * Every call answers within REQUEST_TIMEOUT_MS (plus the grace). Past it, the statements it is
+ * running are cancelled in PostgreSQL, which rolls them back, so the caller is told the truth:
+ * nothing was changed, or (when the call ended anyway) its real result.
+ */
+const deadline = t.middleware(async ({ ctx, next }) => {
+  const work = cancellable(() => next());
+  const onTime = await settleWithin(work.done, ctx.deps.requestTimeoutMs);
+  if (onTime) return onTime.result;
+  await work.cancel();
+  const late = await settleWithin(work.done, CANCEL_GRACE_MS);
+  if (!late) throw deadlineExceeded(ctx.deps.requestTimeoutMs, false);
+  if (!late.result.ok && databaseFailureOf(late.result.error.cause) === 'timeout') throw deadlineExceeded(ctx.deps.requestTimeoutMs, true);
+  return late.result;
+});
+
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ result: T } | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.then((result) => ({ result })), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * A fresh EntityManager for each call. Per call, not per request: the calls of one batched
@@ -123,7 +176,7 @@ const authenticated = t.middleware(({ ctx, next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const baseProcedure = t.procedure.use(observed).use(domainErrors).use(withEntityManager);
+const baseProcedure = t.procedure.use(observed).use(domainErrors).use(deadline).use(withEntityManager);
 
 /** Any principal: nothing answers without one (only /health, /ready and the docs do, outside tRPC). */
 export const authedProcedure = baseProcedure.use(authenticated);

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { credentialFrom } from '../../auth/credentials';
 import { DomainError, missingCredentials } from '../../domain/errors';
-import { createContextInner, type Deps, errorData, publicMessage } from '../../trpc/init';
+import { createContextInner, type Deps, errorData, publicError, publicMessage } from '../../trpc/init';
 import { createCaller } from '../../trpc/router';
 import type { AnyRoute, RestError } from './route';
 
@@ -112,12 +112,13 @@ function toRestError(error: unknown, route: AnyRoute): RestError {
     const text = error.issues.map((i) => `${i.field} ${i.message}`).join('; ');
     return { status: 400, code: 'BAD_REQUEST', reason: 'INVALID_INPUT', message: `Invalid input: ${text}`, issues: error.issues };
   }
-  const trpc =
+  const trpc = publicError(
     error instanceof TRPCError
       ? error
       : error instanceof DomainError
         ? new TRPCError({ code: error.code, message: error.message, cause: error })
-        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error as Error });
+        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error as Error }),
+  );
   const data = errorData(trpc);
   const issues = data.reason === 'INVALID_INPUT' ? data.issues.map((i) => ({ field: route.fields?.[i.path] ?? i.path, message: i.message })) : [];
   const message = issues.length ? `Invalid input: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}` : publicMessage(trpc);
