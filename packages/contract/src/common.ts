@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
+/** PostgreSQL's text (and jsonb) cannot hold the NUL character: refused here, as bad input, not there. */
+const NO_NUL = /^[^\0]*$/;
+const NO_NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+/** A string that PostgreSQL can store. */
+export const storableString = () => z.string().regex(NO_NUL, NO_NUL_MESSAGE);
+
 /** Our id (a number) or the caller's external id (a string, e.g. an Auth0 subject `auth0|123456`). */
-export const userRef = z.union([z.number().int().positive().max(2_147_483_647), z.string().trim().min(1).max(255)], {
+export const userRef = z.union([z.number().int().positive().max(2_147_483_647), storableString().trim().min(1).max(255)], {
   error: 'must be a positive integer id or a non-empty external id string',
 });
 export type UserRef = z.input<typeof userRef>;
@@ -29,7 +35,7 @@ export const MAX_OFFSET = 100_000;
  */
 export const pageInput = {
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: storableString().min(1).max(200).optional(),
   offset: z.number().int().min(0).max(MAX_OFFSET).default(0),
 };
 
@@ -37,4 +43,4 @@ export function page<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => storableString().trim().min(1).max(max);

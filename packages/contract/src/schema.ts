@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { page, pageInput } from './common';
+import { storableString, page, pageInput } from './common';
 
 /**
  * Schema management (seeds 000 and 002), admins only. Identifiers are lower-case letters, digits
@@ -25,7 +25,7 @@ export const identifier = z
   .refine((name) => !name.startsWith('pg_'), 'must not start with pg_ (reserved for PostgreSQL)');
 
 /** A column's default: a JSON value, checked against the column's type and written as a typed literal. */
-export const columnDefault = z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()], {
+export const columnDefault = z.union([storableString().max(1_000), z.number(), z.boolean(), z.null()], {
   error: 'must be a string, a number, a boolean or null',
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { usd } from './amount';
-import { idempotencyKey, page, pageInput, text, userRef } from './common';
+import { idempotencyKey, page, pageInput, storableString, text, userRef } from './common';
 import { metadata, utf8Bytes } from './json';
 
 /**
@@ -42,8 +42,7 @@ export const setSessionStatusInput = z.object({ sessionId, status: sessionStatus
 export const addMessageInput = z.object({
   sessionId,
   role: z.enum(['user', 'assistant', 'system', 'tool']),
-  content: z
-    .string()
+  content: storableString()
     .min(1)
     .refine((c) => utf8Bytes(c) <= MAX_MESSAGE_BYTES, `must be at most ${MAX_MESSAGE_BYTES} bytes`),
   messageType: text(50).default('chat'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idempotencyKey, page, pageInput, text, userRef } from './common';
+import { idempotencyKey, page, pageInput, storableString, text, userRef } from './common';
 
 export const email = z
   .string()
@@ -21,7 +21,7 @@ export const getUserInput = z.object({ userId: userRef });
 
 export const listUsersInput = z.object({
   ...pageInput,
-  search: z.string().trim().min(1).max(100).optional(),
+  search: storableString().trim().min(1).max(100).optional(),
 });
 
 export const user = z.object({

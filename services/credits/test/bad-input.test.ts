@@ -64,6 +64,10 @@ const anyInput = (fields: string[]) =>
 /** Bodies sent as text, including what JSON.stringify could not make: prototype keys, bad superjson metadata, not JSON. */
 const RAW_BODIES = [
   '{"json":{"__proto__":{"polluted":true},"userId":1,"amount":1}}',
+  // NUL, which PostgreSQL's text and jsonb refuse: in an id, in free text, in metadata.
+  '{"json":{"userId":"\\u0000","amount":1}}',
+  '{"json":{"userId":1,"amount":1,"description":"a\\u0000b","endpoint":"/\\u0000","eventType":"x","content":"\\u0000","role":"user"}}',
+  '{"json":{"userId":1,"title":"t","endpoint":"/","eventType":"x","metadata":{"k\\u0000":1,"v":["\\u0000"]}}}',
   '{"json":{"constructor":{"prototype":{"polluted":true}}}}',
   '{"json":{"userId":1},"meta":{"values":{"__proto__.polluted":["custom","x"]}}}',
   '{"json":{"userId":1},"meta":{"values":{"userId":["bigint"]}}}',

@@ -7,7 +7,10 @@
 
 export type DatabaseFailure = 'unavailable' | 'timeout';
 
-/** SQLSTATEs of a server that is going away, starting, full, or unreachable (class 08). */
+/**
+ * SQLSTATEs of a server that is going away, starting, full, or unreachable (class 08, but for
+ * 08P01: a protocol violation is a message we sent wrong, a bug, not an outage).
+ */
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
 /** Node's socket errors when no server answers at the address. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -32,7 +35,7 @@ export function databaseFailureOf(error: unknown): DatabaseFailure | undefined {
     const state = typeof sqlState === 'string' ? sqlState : typeof code === 'string' ? code : undefined;
     // 57014 is a statement cancelled by statement_timeout or by a request's deadline; 55P03 a lock_timeout.
     if (state === '57014' || state === '55P03') return 'timeout';
-    if (state && (UNAVAILABLE_STATES.has(state) || state.startsWith('08') || SOCKET_CODES.has(state))) return 'unavailable';
+    if (state && (UNAVAILABLE_STATES.has(state) || (state.startsWith('08') && state !== '08P01') || SOCKET_CODES.has(state))) return 'unavailable';
     if (typeof message === 'string' && LOST_CONNECTION.test(message)) return 'unavailable';
     queue.push(cause, ...(Array.isArray(errors) ? errors : []));
   }
