@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/orm';
 import { migrations } from '../src/db/migrations';
 import { createTestDatabase } from './support/db';
 import { type PgBouncer, pgbouncerBinary, startPgBouncer } from './support/pgbouncer';
+import { holdBalanceLock } from './support/row-lock';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
 
 /**
@@ -141,5 +142,29 @@ describe.skipIf(!pgbouncerBinary)(`behind PgBouncer, transaction mode${pgbouncer
     // and recharge; consumes queued on one user may share a statement).
     const stats = (await bouncer.show('SHOW STATS')).find((r) => r.database === new URL(directUrl).pathname.slice(1));
     expect(Number(stats!.total_xact_count)).toBeGreaterThan(users.length * 2);
+  });
+
+  it('cancels a call past its deadline through it: the statement is gone from the server, nothing written', async () => {
+    const hasty = await startTestService({
+      databaseUrl: bouncer.url,
+      timeouts: { statementTimeoutMs: 60_000, connectTimeoutMs: 2_000, requestTimeoutMs: 600, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
+    });
+    const user = await service.newUser({ balance: 10 });
+    const lock = await holdBalanceLock(directUrl, user.id);
+    try {
+      const error = await hasty.client({ retry: false, batch: false }).credits.consume.mutate({ userId: user.id, amount: 3 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'GATEWAY_TIMEOUT', data: { reason: 'TIMED_OUT', rolledBack: true } });
+      // The cancel reached the real backend (PgBouncer forwarded it): nobody waits on the row now.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const db = new pg.Client({ connectionString: directUrl });
+      await db.connect();
+      const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      await db.end();
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await lock.release();
+      await hasty.close();
+    }
+    expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(10);
   });
 });

@@ -64,22 +64,27 @@ export async function withConnection<T>(pool: pg.Pool, use: (client: pg.PoolClie
   }
 }
 
+/**
+ * The protocol's cancel request (what psql's Ctrl-C sends), on a socket of its own: the pool may
+ * be exhausted by the very work being cancelled. It names the backend by the process id and
+ * secret key the connection was given at start-up, so it also works through PgBouncer, which
+ * hands out keys of its own and forwards the cancel to the right server (`pg_cancel_backend`
+ * with that process id would reach no backend, or the wrong one).
+ */
 async function cancelBackend(connection: pg.PoolClient, pool: pg.Pool): Promise<void> {
-  const pid = (connection as unknown as { processID?: number }).processID;
-  if (!pid) return;
-  // Its own connection, not the pool's: the pool may be exhausted by the very work being cancelled.
+  const { activeQuery } = connection as unknown as { activeQuery?: unknown };
+  if (!activeQuery) return;
   // (pg keeps the password non-enumerable, hence named.)
   const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  const client = new pg.Client({ ...options, password: options.password, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('select pg_cancel_backend($1)', [pid]);
-  } catch {
-    // The database is unreachable: then the statement fails on its own.
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const canceller = new pg.Client({ ...options, password: options.password });
+  const socket = (canceller as unknown as { connection: import('node:events').EventEmitter }).connection;
+  await new Promise<void>((resolve) => {
+    // The server closes the socket once it has read the request; an unreachable one fails the
+    // statement on its own.
+    const done = setTimeout(resolve, 2_000);
+    for (const event of ['end', 'error']) socket.once(event, () => (clearTimeout(done), resolve()));
+    (canceller as unknown as { cancel(client: pg.PoolClient, query: unknown): void }).cancel(connection, activeQuery);
+  });
 }
 
 /** Shaped like PostgreSQL's own cancel (SQLSTATE 57014), so callers treat both alike. */
