@@ -60,7 +60,7 @@ describe('concurrent consumes', () => {
       const gate = await holdBalanceLock(service.databaseUrl);
       const settled = Promise.allSettled(calls.map(({ userId, via }) => via.credits.consume.mutate({ userId, amount: 1 })));
       // The first call of each lane waits on the lock; the rest queue behind them in their replica.
-      await waitForLockWaiters(service.databaseUrl, 10);
+      await waitForLockWaiters(service.databaseUrl, 2);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await gate.release();
       const results = await settled;
