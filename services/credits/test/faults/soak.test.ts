@@ -54,7 +54,8 @@ function rssMb(pid: number): number {
 }
 
 it(`soak: ${SOAK_MS / 60_000} minutes at ${LOAD_SHARE * 100}% of measured capacity, every kind of call: no error, no memory growth, p99 stable`, async () => {
-  service = await startServiceProcess({ DATABASE_URL: await createTestDatabase(), ADMIN_API_KEY: TEST_ADMIN_KEY, DAILY_GRANT_ENABLED: 'false' });
+  // At warn: a log line per call, read by this busy test process, would measure the pipe.
+  service = await startServiceProcess({ DATABASE_URL: await createTestDatabase(), ADMIN_API_KEY: TEST_ADMIN_KEY, DAILY_GRANT_ENABLED: 'false', LOG_LEVEL: 'warn' });
   const pid = service.child.pid!;
   const admin = createCreditsClient({ url: service.url, apiKey: TEST_ADMIN_KEY });
   const fixture: Fixture = { users: [], sessions: [] };

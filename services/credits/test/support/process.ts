@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { freePort } from './ports';
 
 const serviceDir = path.resolve(import.meta.dirname, '../..');
 
@@ -13,11 +14,19 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The service as it runs in production: `main.ts` in its own process, JSON logs on stdout. */
+/**
+ * The service as it runs in production: `main.ts` in its own process, JSON logs on stdout. Up
+ * once its banner says where it listens; at a LOG_LEVEL that hides the banner (warn, say: a load
+ * test must not be slowed by a test process reading its every log line), once /health answers on
+ * the port chosen here.
+ */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const quiet = env.LOG_LEVEL !== undefined && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
+  const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
+  // The young generation capped as `pnpm start` does (see the README), so memory is measured as run.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'src/main.ts'], {
     cwd: serviceDir,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -37,6 +46,16 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
         resolve(listening[1]!);
       }
     });
+    if (quiet) {
+      void (async () => {
+        const url = `http://127.0.0.1:${port}`;
+        while (child.exitCode === null && !(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        clearTimeout(timer);
+        resolve(url);
+      })();
+    }
   });
 
   return {
