@@ -81,10 +81,11 @@ interface Waiting<In, Out> {
 }
 
 /**
- * Batches per key. A call on a key with nothing in flight goes at once, alone, so an idle key
- * pays nothing for this. Calls arriving while a batch of their key is out wait for it, then go
- * together as the next batch (up to `maxBatch`), in arrival order. Batches of one key never
- * overlap.
+ * Batches per key. A call on a key with nothing in flight goes at the end of the event loop's
+ * current turn, with the calls that arrived in the same turn (the calls of one batched HTTP
+ * request arrive together): an idle key waits no longer than that. Calls arriving while a batch of
+ * their key is out wait for it, then go together as the next batch (up to `maxBatch`), in arrival
+ * order. Batches of one key never overlap.
  */
 function createCombiner<In, Out>(run: (items: In[]) => Promise<Out[]>, maxBatch: number): Combine<In, Out> {
   const queues = new Map<string, Waiting<In, Out>[]>();
@@ -109,6 +110,6 @@ function createCombiner<In, Out>(run: (items: In[]) => Promise<Out[]>, maxBatch:
       if (queue) return void queue.push({ input, resolve, reject });
       const fresh = [{ input, resolve, reject }];
       queues.set(key, fresh);
-      void drain(key, fresh);
+      setImmediate(() => void drain(key, fresh));
     });
 }
