@@ -76,8 +76,8 @@ export const startService = (databaseUrl: string, env: Record<string, string> = 
 /** A built service of this workspace (its dist/main.js) as its own process, on a free port given in `portVariable`. */
 export async function spawnBuilt(serviceDir: string, portVariable: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = await freePort();
-  // As `pnpm start` runs it (see the README: the young generation capped, for RSS).
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', ...nodeArgs, 'dist/main.js'], {
+  // As `pnpm start` runs it (the README's "Memory": the heap sized, for RSS).
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', '--max-old-space-size=512', ...nodeArgs, 'dist/main.js'], {
     cwd: serviceDir,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -23,8 +23,8 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const quiet = env.LOG_LEVEL !== undefined && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
-  // The young generation capped as `pnpm start` does (see the README), so memory is measured as run.
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'src/main.ts'], {
+  // The heap sized as `pnpm start` does (the README's "Memory"), so memory is measured as run.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=512', '--import', 'tsx', 'src/main.ts'], {
     cwd: serviceDir,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
