@@ -59,12 +59,7 @@ describe('statement timeout (DB_STATEMENT_TIMEOUT_MS)', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(350);
     expect(elapsedMs).toBeLessThan(3_000);
     expect(whileLocked.lockWaiters).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await inDatabase(service.databaseUrl, 'stuck-statement')).toEqual({ rows: 0, lockWaiters: 0 });
-    expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(10);
-    // Nothing was stored under the key, so the same call goes through now.
-    const retried = await service.client().credits.consume.mutate({ userId: user.id, amount: 3, idempotencyKey: 'stuck-statement' });
-    expect(retried).toMatchObject({ balanceAfter: 7, replayed: false });
+    await expectNothingLanded(service, user.id, 'stuck-statement');
   });
 
   it('through REST too: the surface\'s 504, with no database text', async () => {
@@ -100,11 +95,7 @@ describe('request deadline (REQUEST_TIMEOUT_MS)', () => {
     expect(elapsedMs).toBeLessThan(4_000);
     expect(whileLocked).toEqual({ rows: 0, lockWaiters: 0 });
     await lock.release();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await inDatabase(service.databaseUrl, 'stuck-deadline')).toEqual({ rows: 0, lockWaiters: 0 });
-    expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(10);
-    const retried = await service.client().credits.consume.mutate({ userId: user.id, amount: 3, idempotencyKey: 'stuck-deadline' });
-    expect(retried).toMatchObject({ balanceAfter: 7, replayed: false });
+    await expectNothingLanded(service, user.id, 'stuck-deadline');
   });
 
   it('calls queued behind the stuck one are answered in time too, and the pool is not left short', async () => {
@@ -130,3 +121,15 @@ describe('request deadline (REQUEST_TIMEOUT_MS)', () => {
     expect(burst.every((b) => b.balance === 10)).toBe(true);
   });
 });
+
+/**
+ * After the lock is gone: the timed-out consume (10 credits, 3 asked, under `key`) wrote nothing,
+ * waits on nothing, and, nothing being stored under its key, goes through when sent again.
+ */
+async function expectNothingLanded(service: TestService, userId: number, key: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(await inDatabase(service.databaseUrl, key)).toEqual({ rows: 0, lockWaiters: 0 });
+  expect((await service.caller().credits.balance({ userId })).balance).toBe(10);
+  const retried = await service.client().credits.consume.mutate({ userId, amount: 3, idempotencyKey: key });
+  expect(retried).toMatchObject({ balanceAfter: 7, replayed: false });
+}
