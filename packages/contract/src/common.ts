@@ -1,10 +1,21 @@
 import { z } from 'zod';
 
-/** PostgreSQL's text (and jsonb) cannot hold the NUL character: refused here, as bad input, not there. */
-const NO_NUL = /^[^\0]*$/;
-const NO_NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+/**
+ * PostgreSQL's text and jsonb cannot hold the NUL character, and jsonb refuses a lone UTF-16
+ * surrogate (text would silently turn it into U+FFFD): both are refused here, as bad input.
+ */
+export function unstorable(text: string): string | undefined {
+  if (text.includes('\0')) return 'must not contain the NUL character (U+0000)';
+  if (!text.isWellFormed()) return 'must be well-formed Unicode (no lone surrogate)';
+  return undefined;
+}
+
 /** A string that PostgreSQL can store. */
-export const storableString = () => z.string().regex(NO_NUL, NO_NUL_MESSAGE);
+export const storableString = () =>
+  z.string().check((ctx) => {
+    const problem = unstorable(ctx.value);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
 
 /** Our id (a number) or the caller's external id (a string, e.g. an Auth0 subject `auth0|123456`). */
 export const userRef = z.union([z.number().int().positive().max(2_147_483_647), storableString().trim().min(1).max(255)], {
@@ -44,3 +55,9 @@ export function page<T extends z.ZodType>(item: T) {
 }
 
 export const text = (max: number) => storableString().trim().min(1).max(max);
+
+/** A moment given as input: within the years 1 to 9999, which every database column holds. */
+export const instant = z
+  .date({ error: 'must be a date' })
+  .min(new Date('0001-01-01T00:00:00Z'), 'must be in the year 1 or later')
+  .max(new Date('9999-12-31T23:59:59.999Z'), 'must be in the year 9999 or earlier');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { amount, balanceValue } from './amount';
-import { idempotencyKey, page, pageInput, text, userRef } from './common';
+import { idempotencyKey, instant, page, pageInput, text, userRef } from './common';
 
 export const TRANSACTION_TYPES = ['recharge', 'consume', 'reset', 'adjust', 'grant'] as const;
 export const transactionType = z.enum(TRANSACTION_TYPES);
@@ -42,8 +42,8 @@ export const transactionsInput = z
     userId: userRef,
     type: transactionType.optional(),
     /** Inclusive bounds on `createdAt`. */
-    from: z.date().optional(),
-    to: z.date().optional(),
+    from: instant.optional(),
+    to: instant.optional(),
     ...pageInput,
   })
   .refine((i) => !i.from || !i.to || i.from <= i.to, { message: 'must not be after `to`', path: ['from'] });

@@ -40,6 +40,7 @@ export type ErrorDetails =
   | { reason: 'NOT_ALLOWED'; principal: 'admin' | 'service' | 'user' }
   | { reason: 'RATE_LIMITED'; retryAfterSeconds: number }
   | { reason: 'SESSION_NOT_FOUND'; sessionId: string }
+  | { reason: 'USAGE_RECORD_NOT_FOUND'; usageRecordId: number }
   | { reason: 'SESSION_CLOSED'; sessionId: string; status: string }
   | { reason: 'ILLEGAL_TRANSITION'; from: string; to: string; allowed: string[] }
   | { reason: 'PROTECTED'; table: string; column?: string }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { amount, decimal, usd } from './amount';
-import { idempotencyKey, page, pageInput, text, userRef } from './common';
+import { idempotencyKey, instant, page, pageInput, text, userRef } from './common';
 import { metadata } from './json';
 
 const count = z.number().int().min(0).max(2_147_483_647);
@@ -69,8 +69,8 @@ export type RecordedUsage = z.output<typeof recordedUsage>;
 
 const range = {
   /** Inclusive bounds on `createdAt`. */
-  from: z.date().optional(),
-  to: z.date().optional(),
+  from: instant.optional(),
+  to: instant.optional(),
 };
 const ordered = (i: { from?: Date | undefined; to?: Date | undefined }) => !i.from || !i.to || i.from <= i.to;
 

@@ -11,7 +11,7 @@ import { startDraining } from './http/drain';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
 import { createMetrics } from './observability/metrics';
-import type { Deps } from './trpc/init';
+import type { Deps } from './trpc/context';
 
 export interface App {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8000. */

@@ -25,6 +25,7 @@ const env = z
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_AUTO_PROVISION: z.stringbool({ error: 'must be true or false' }).default(false),
     AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    AUTH_MAX_TOKEN_AGE_S: z.coerce.number().int().min(1).max(31_536_000).optional(),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     DAILY_GRANT_ENABLED: z.stringbool({ error: 'must be true or false' }).default(true),
@@ -112,7 +113,13 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     adminApiKey: e.ADMIN_API_KEY,
     jwt:
       e.AUTH_JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE
-        ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS }
+        ? {
+            jwksUrl: e.AUTH_JWKS_URL,
+            issuer: e.AUTH_ISSUER,
+            audience: e.AUTH_AUDIENCE,
+            jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
+            maxTokenAgeS: e.AUTH_MAX_TOKEN_AGE_S,
+          }
         : undefined,
     autoProvision: e.AUTH_AUTO_PROVISION,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,

@@ -22,10 +22,39 @@ describe('HTTP server', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('unknown paths are 404 with a JSON body', async () => {
-    const res = await fetch(`${service.url}/nope`);
+  it('unknown paths are 404 with a JSON body, to a caller with credentials; 401 to anyone else', async () => {
+    const res = await fetch(`${service.url}/nope`, { headers: asAdmin });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ detail: 'Not Found' });
+    expect((await fetch(`${service.url}/nope`)).status).toBe(401);
+  });
+
+  it('without credentials every tRPC path is 401, a procedure or not, and REST is 401 before its body is read', async () => {
+    const refusal = { error: { json: { data: { code: 'UNAUTHORIZED', reason: 'MISSING_CREDENTIALS' } } } };
+    for (const path of ['/trpc/credits.consume', '/trpc/credits.steal', '/trpc/%E0%A4%A']) {
+      const res = await fetch(`${service.url}${path}`, { method: 'POST', body: '{}' });
+      expect(res.status, path).toBe(401);
+      expect(await res.json(), path).toMatchObject(refusal);
+    }
+    const batch = await fetch(`${service.url}/trpc/credits.consume,credits.steal?batch=1`, { method: 'POST', body: '{}' });
+    expect(batch.status).toBe(401);
+    expect(await batch.json()).toMatchObject([refusal, refusal]);
+    const sdk = await service.client({ apiKey: undefined }).credits.balance.query({ userId: 1 }).catch((error: unknown) => error);
+    expect(sdk).toMatchObject({ code: 'UNAUTHORIZED' });
+    // A body that would be a 422 with credentials is never looked at without them.
+    const rest = await fetch(`${service.url}/api/credits/1/deduct`, { method: 'POST', body: '{"amount": "lots"}', headers: { 'content-type': 'application/json' } });
+    expect(rest.status).toBe(401);
+    expect((await fetch(`${service.url}/api/credits/1/deduct`, { method: 'PUT', body: '{}' })).status).toBe(401);
+  });
+
+  it('answers HEAD wherever it answers GET, without a body', async () => {
+    for (const path of ['/health', '/ready', '/openapi.json', '/docs', '/']) {
+      const res = await fetch(`${service.url}${path}`, { method: 'HEAD' });
+      expect(res.status, path).toBe(200);
+      expect(await res.text(), path).toBe('');
+    }
+    const balance = await fetch(`${service.url}/api/credits/1`, { method: 'HEAD', headers: asAdmin });
+    expect(balance.status).toBe(404);
   });
 
   it('an unknown procedure is a 404, not a 500', async () => {

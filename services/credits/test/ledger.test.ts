@@ -40,8 +40,9 @@ describe('operations', () => {
     const { id } = await service.newUser();
     const r = await caller.credits.recharge({ userId: id, amount: 100, description: 'top-up', referenceId: 'stripe_1' });
     expect(r).toMatchObject({ type: 'recharge', amount: 100, balanceBefore: 0, balanceAfter: 100, description: 'top-up', referenceId: 'stripe_1', replayed: false });
-    const c = await caller.credits.consume({ userId: id, amount: 30, description: 'chat', usageRecordId: 123 });
-    expect(c).toMatchObject({ type: 'consume', amount: -30, balanceBefore: 100, balanceAfter: 70, usageRecordId: 123 });
+    const usage = await caller.usage.record({ userId: id, endpoint: '/chat', eventType: 'chat' });
+    const c = await caller.credits.consume({ userId: id, amount: 30, description: 'chat', usageRecordId: usage.id });
+    expect(c).toMatchObject({ type: 'consume', amount: -30, balanceBefore: 100, balanceAfter: 70, usageRecordId: usage.id });
     const s = await caller.credits.set({ userId: id, balance: 500, reason: 'migrated from billing' });
     expect(s).toMatchObject({ type: 'adjust', amount: 430, balanceBefore: 70, balanceAfter: 500, description: 'migrated from billing' });
     const down = await caller.credits.set({ userId: id, balance: 0.5 });

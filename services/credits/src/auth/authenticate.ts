@@ -45,8 +45,9 @@ export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authen
   }
 
   async function userFromToken(em: EntityManager, claims: JWTPayload): Promise<Principal> {
-    const { sub } = claims;
-    if (!sub) throw invalidCredentials('Invalid token: no sub claim');
+    const { sub } = claims as { sub?: unknown };
+    if (sub === undefined || sub === '') throw invalidCredentials('Invalid token: no sub claim');
+    if (typeof sub !== 'string') throw invalidCredentials('Invalid token: its sub claim must be a string');
     const user = (await findUserByExternalId(em, sub)) ?? (options.autoProvision ? await provision(em, { ...claims, sub }) : null);
     if (!user) throw userNotFound(sub);
     return { kind: 'user', userId: user.id, externalId: sub, keyId: null };
@@ -57,7 +58,7 @@ export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authen
     const input = createUserInput.safeParse({ email: claims.email, name: claims.name ?? claims.email, externalId: claims.sub });
     if (!input.success) throw invalidCredentials('Invalid token: no usable email claim to create its user from');
     try {
-      return await createUser(em, input.data);
+      return await createUser(em, input.data, 'jwt');
     } catch (error) {
       // A concurrent first request may have won the insert; its conflict names the email or the
       // external id, whichever unique index PostgreSQL checked first. Anything else stands.

@@ -32,7 +32,7 @@ export async function createApiKey(em: EntityManager, input: CreateApiKeyInput):
 
 /** In id order; revoked keys only when asked for. */
 export async function listApiKeys(em: EntityManager, input: ListApiKeysInput): Promise<ApiKeyPage> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, 'integer');
   const keys = await em.find(
     ApiKey,
     { ...(after === null ? {} : { id: { $gt: after } }), ...(input.includeRevoked ? {} : { revokedAt: null }) },

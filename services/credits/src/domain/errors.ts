@@ -23,6 +23,10 @@ export const userNotFound = (userId: number | string) =>
 export const sessionNotFound = (sessionId: string) =>
   new DomainError('NOT_FOUND', `Session not found: ${sessionId}`, { reason: 'SESSION_NOT_FOUND', sessionId });
 
+/** A consume may point only at a usage record of its own user. */
+export const usageRecordNotFound = (usageRecordId: number) =>
+  new DomainError('BAD_REQUEST', `Usage record ${usageRecordId} is not one of this user's`, { reason: 'USAGE_RECORD_NOT_FOUND', usageRecordId });
+
 export const emailTaken = (email: string) =>
   new DomainError('CONFLICT', `A user with email ${email} already exists`, { reason: 'EMAIL_TAKEN', email });
 

@@ -15,7 +15,7 @@ import type {
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
 import { combinedPerUser, type PerUser } from './combiner';
-import { balanceLimit, idempotencyKeyReused, insufficientCredits, userNotFound } from './errors';
+import { balanceLimit, idempotencyKeyReused, insufficientCredits, usageRecordNotFound, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
 import { idOrExternalId, resolveUserId } from './users';
@@ -112,8 +112,22 @@ async function apply(em: EntityManager, userId: UserRef, change: Change, idempot
 export const recharge = (em: EntityManager, i: RechargeInput) =>
   apply(em, i.userId, { type: 'recharge', amount: i.amount, description: i.description, referenceId: i.referenceId }, i.idempotencyKey);
 
-export const consume = (em: EntityManager, i: ConsumeInput) =>
-  apply(em, i.userId, { type: 'consume', amount: i.amount, description: i.description, usageRecordId: i.usageRecordId }, i.idempotencyKey);
+export async function consume(em: EntityManager, i: ConsumeInput): Promise<LedgerResult> {
+  if (i.usageRecordId !== undefined) await checkUsageRecordOwner(em, i.userId, i.usageRecordId);
+  return apply(em, i.userId, { type: 'consume', amount: i.amount, description: i.description, usageRecordId: i.usageRecordId }, i.idempotencyKey);
+}
+
+/** A consume names a usage record of its own user, or none. A record never changes hands, so checking first is enough. */
+async function checkUsageRecordOwner(em: EntityManager, userId: UserRef, usageRecordId: number): Promise<void> {
+  const [user] = await query<{ owned: boolean }>(
+    em,
+    `select exists (select 1 from usage_records r where r.id = $3 and r.user_id = u.id) as owned
+       from users u where u.id = $1 or u.external_id = $2`,
+    [...idOrExternalId(userId), usageRecordId],
+  );
+  if (!user) throw userNotFound(userId);
+  if (!user.owned) throw usageRecordNotFound(usageRecordId);
+}
 
 /** The balance becomes 0, recorded as a `reset` row for whatever it held. */
 export const reset = (em: EntityManager, i: ResetInput) => apply(em, i.userId, { type: 'reset', amount: null }, i.idempotencyKey);
@@ -160,7 +174,7 @@ export async function listTransactions(em: EntityManager, i: TransactionsInput):
         and ($5::bigint is null or t.id < $5)
       order by t.id desc
       limit $6 offset $7`,
-    [userId, i.type ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1, i.offset],
+    [userId, i.type ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor, 'bigint'), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toTransaction), i.limit, (t) => t.id);
 }

@@ -156,7 +156,7 @@ export async function schemaHistory(em: EntityManager, i: { limit: number; curso
   const rows = await query<{ id: number; principal: string; operation: string; table_name: string; column_name: string | null; sql: string[]; created_at: Date }>(
     em,
     `select * from schema_changes where ($1::int is null or id < $1) order by id desc limit $2 offset $3`,
-    [decodeCursor(i.cursor), i.limit + 1, i.offset],
+    [decodeCursor(i.cursor, 'integer'), i.limit + 1, i.offset],
   );
   const changes = rows.map((r) => ({ id: r.id, principal: r.principal, operation: r.operation, table: r.table_name, column: r.column_name, sql: r.sql, createdAt: r.created_at }));
   return toPage(changes, i.limit, (c) => c.id);

@@ -10,6 +10,7 @@ import {
   type Session,
   type SessionPage,
   type SessionStatus,
+  sendable,
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
@@ -83,7 +84,7 @@ export async function listSessions(em: EntityManager, i: ListSessionsInput): Pro
     `select * from sessions
       where user_id = $1 and (not $2 or status = 'active') and ($3::int is null or id < $3)
       order by id desc limit $4 offset $5`,
-    [userId, i.activeOnly, decodeCursor(i.cursor), i.limit + 1, i.offset],
+    [userId, i.activeOnly, decodeCursor(i.cursor, 'integer'), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toSession), i.limit, (s) => s.id);
 }
@@ -177,7 +178,7 @@ export async function listMessages(em: EntityManager, i: MessagesInput, owner?: 
     `select m.*, $4::uuid as session_uuid from session_messages m
       where m.session_id = $1 and ($2::bigint is null or m.id > $2)
       order by m.id limit $3 offset $5`,
-    [session.id, decodeCursor(i.cursor), i.limit + 1, i.sessionId, i.offset],
+    [session.id, decodeCursor(i.cursor, 'bigint'), i.limit + 1, i.sessionId, i.offset],
   );
   return toPage(rows.map(toMessage), i.limit, (m) => m.id);
 }
@@ -188,7 +189,7 @@ function toSession(row: SessionRow): Session {
     sessionId: row.session_id,
     userId: row.user_id,
     title: row.title,
-    metadata: row.metadata,
+    metadata: sendable(row.metadata),
     status: row.status,
     messageCount: row.message_count,
     totalTokens: Number(row.total_tokens),

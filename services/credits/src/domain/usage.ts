@@ -7,6 +7,7 @@ import type {
   UsageStats,
   UsageStatsInput,
 } from '@credits/contract';
+import { sendable } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
 import { combinedPerUser, type PerUser } from './combiner';
@@ -118,7 +119,7 @@ export async function listUsage(em: EntityManager, i: ListUsageInput): Promise<U
         and ($5::bigint is null or u.id < $5)
       order by u.id desc
       limit $6 offset $7`,
-    [userId, i.eventType ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor), i.limit + 1, i.offset],
+    [userId, i.eventType ?? null, i.from ?? null, i.to ?? null, decodeCursor(i.cursor, 'bigint'), i.limit + 1, i.offset],
   );
   return toPage(rows.map(toUsageRecord), i.limit, (r) => r.id);
 }
@@ -213,7 +214,7 @@ export function toUsageRecord(row: UsageRow): UsageRecord {
     provider: row.provider,
     toolName: row.tool_name,
     operationName: row.operation_name,
-    metadata: row.metadata,
+    metadata: sendable(row.metadata),
     transactionId: row.transaction_id === null ? null : Number(row.transaction_id),
     idempotencyKey: row.idempotency_key,
     createdAt: row.created_at,

@@ -13,18 +13,23 @@ const byRef = (ref: UserRef) => (typeof ref === 'number' ? { id: ref } : { exter
 /** A user reference as two SQL parameters: our id, or the external id (the other one null). */
 export const idOrExternalId = (ref: UserRef): [number | null, string | null] => (typeof ref === 'number' ? [ref, null] : [null, ref]);
 
-/** A new user starts with a balance row at 0 (no ledger rows: the sum of none is 0). */
-export async function createUser(em: EntityManager, input: CreateUserInput): Promise<UserDto> {
+/**
+ * A new user starts with a balance row at 0 (no ledger rows: the sum of none is 0). An
+ * idempotency key belongs to `scope`, the principal that sent it: another principal's key of the
+ * same text neither replays this user nor conflicts with it.
+ */
+export async function createUser(em: EntityManager, input: CreateUserInput, scope: string): Promise<UserDto> {
   const key = input.idempotencyKey;
   const hash = key === undefined ? null : requestHash('users.create', input.email, input.name, input.externalId);
   if (key !== undefined) {
-    const earlier = await em.findOne(User, { idempotencyKey: key });
+    const earlier = await em.findOne(User, { idempotencyScope: scope, idempotencyKey: key });
     if (earlier) return replay(earlier, hash, key);
   }
   const user = em.create(User, {
     email: input.email,
     name: input.name,
     externalId: input.externalId ?? null,
+    idempotencyScope: key === undefined ? null : scope,
     idempotencyKey: key ?? null,
     requestHash: hash,
   });
@@ -36,7 +41,7 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
     em.clear();
     if (key !== undefined) {
       // The same request, sent twice at once: the other one won the insert.
-      const earlier = await em.findOne(User, { idempotencyKey: key });
+      const earlier = await em.findOne(User, { idempotencyScope: scope, idempotencyKey: key });
       if (earlier) return replay(earlier, hash, key);
     }
     const constraint = (error as { constraint?: string }).constraint;
@@ -72,7 +77,7 @@ export async function resolveUserId(em: EntityManager, ref: UserRef): Promise<nu
 
 /** In id order. `search` matches part of the email or the name, case-insensitively. */
 export async function listUsers(em: EntityManager, input: ListUsersInput): Promise<UserPage> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, 'integer');
   const like = input.search === undefined ? undefined : `%${input.search.replace(/[\\%_]/g, '\\$&')}%`;
   const users = await em.find(
     User,

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { credentialFrom } from '../auth/credentials';
-import type { Deps } from '../trpc/init';
+import type { Deps } from '../trpc/context';
 
 /**
  * GET /metrics, Prometheus text format. A scraper gets its own token (METRICS_TOKEN) so it never

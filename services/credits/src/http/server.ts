@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { credentialFrom } from '../auth/credentials';
 import type { Timeouts } from '../config';
-import { createContextInner, type Deps } from '../trpc/init';
-import { appRouter } from '../trpc/router';
+import type { Deps } from '../trpc/context';
 import { serveDocs } from './docs';
 import { admit } from './drain';
 import { createMetricsHandler } from './metrics';
+import { authenticateRequest } from './request-auth';
 import { createRestHandler } from './rest/handler';
 import { openApiDocument } from './rest/openapi';
 import { userServiceRoutes } from './rest/seed-user-service';
 import { creditsRoutes } from './rest/seeds-credits';
+import { createTrpcHandler } from './trpc-handler';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** Every REST route: the seeds' surfaces, each a mapping onto the procedures. */
 export const restRoutes = [...creditsRoutes, ...userServiceRoutes];
 
-/** Bodies above this are refused (413) before any parsing. */
-const MAX_BODY_BYTES = 1_000_000;
-/** Calls in one tRPC batch request. */
-const MAX_BATCH = 100;
 /** How long /ready waits for the database before it says no. */
 const READY_TIMEOUT_MS = 2_000;
 
@@ -32,61 +27,67 @@ export interface HttpOptions {
   timeouts?: Pick<Timeouts, 'headersTimeoutMs' | 'bodyTimeoutMs'>;
 }
 
+/**
+ * The one HTTP server: every path, and what each answers without credentials (`/health`,
+ * `/ready`, `/docs`, `/openapi.json` and the seeds' `GET /`; everything else needs a principal,
+ * checked before a body is read). No request can throw out of here: whatever fails is answered,
+ * and logged when it is ours.
+ */
 export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Server {
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    maxBodySize: MAX_BODY_BYTES,
-    maxBatchSize: MAX_BATCH,
-    createContext: async ({ req }) =>
-      createContextInner(
-        deps,
-        await deps.authenticate(credentialFrom(req.headers), req.socket.remoteAddress ?? 'unknown'),
-        req.headers['x-request-id'] as string,
-      ),
-    onError: ({ error, path, ctx }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') (ctx?.log ?? deps.log).error({ err: error.cause ?? error, path }, 'call failed');
-    },
-  });
-
+  const trpc = createTrpcHandler(deps);
   const rest = createRestHandler(deps, restRoutes);
   const openApi = JSON.stringify(openApiDocument(restRoutes, packageJson.version));
   const metrics = createMetricsHandler(deps, options.metricsToken);
 
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string): Promise<void> {
+    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+    if (method === 'GET' && url.pathname === '/ready') return ready(deps, res);
+    if (method === 'GET' && url.pathname === '/metrics') return metrics(req, res);
+    if (method === 'GET' && url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(openApi);
+    if (method === 'GET' && (await serveDocs(url.pathname, res))) return;
+    if (await rest(req, res, url, method)) return;
+    // No such path: said only to a caller with credentials, so the API's shape is not probed anonymously.
+    const auth = await authenticateRequest(deps, req);
+    if ('error' in auth) return json(res, auth.error.code === 'TOO_MANY_REQUESTS' ? 429 : 401, { detail: auth.error.message });
+    json(res, 404, { detail: 'Not Found' });
+  }
+
   const server = http.createServer(clientTimeouts(options.timeouts), (req, res) => {
+    // Held from the start: Node lets go of req.socket once the answer is out.
+    const socket = req.socket;
     if (!admit(server, res)) return;
     const started = performance.now();
     const requestId = requestIdOf(req);
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     res.once('finish', () => {
-      if (res.statusCode === 413) hangUp(req.socket);
+      // Answered before the body was all read (refused, or too large): the rest must not be read
+      // (Node would drain it all to reuse the connection), so the connection ends after the answer.
+      if (!req.complete) hangUp(socket);
       const ms = Math.round((performance.now() - started) * 10) / 10;
       deps.log.info({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, 'request');
     });
 
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
-    if (req.method === 'GET' && url.pathname === '/ready') return void ready(deps, res);
-    if (req.method === 'GET' && url.pathname === '/metrics') {
-      return void metrics(req, res).catch((error: unknown) => {
-        deps.log.error({ err: error }, 'metrics failed');
-        if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
-      });
-    }
-    if (req.method === 'GET' && url.pathname === '/openapi.json') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(openApi);
-    }
-    void (async () => {
-      if (req.method === 'GET' && (await serveDocs(url.pathname, res))) return;
-      if (await rest(req, res, url)) return;
-      json(res, 404, { detail: 'Not Found' });
-    })().catch((error: unknown) => {
+    const url = parseUrl(req.url);
+    if (!url) return json(res, 400, { detail: 'Bad request: the request target is not a URL path' });
+    // HEAD is GET without the body; Node leaves the body out by itself.
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    route(req, res, url, method).catch((error: unknown) => {
       deps.log.error({ err: error, url: req.url }, 'request failed');
       if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
+      else res.destroy();
     });
   });
   return server;
+}
+
+/** The request target as a URL, or null when it is not one (an absolute-form target with a broken host, say). */
+function parseUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -104,11 +105,11 @@ function clientTimeouts(timeouts: HttpOptions['timeouts']): http.ServerOptions {
 }
 
 /**
- * After a 413 the rest of the upload must not be read (Node would drain it all to reuse the
- * connection). The answer goes first (FIN after it), then the socket, a moment later: closing at
- * once, with the client still sending, resets the connection and can destroy the answer unread.
+ * The answer goes first (FIN after it), then the socket, a moment later: closing at once, with
+ * the client still sending, resets the connection and can destroy the answer unread.
  */
-function hangUp(socket: Socket): void {
+function hangUp(socket: Socket | null): void {
+  if (!socket || socket.destroyed) return;
   socket.end();
   setTimeout(() => socket.destroy(), 200).unref();
 }
@@ -119,7 +120,7 @@ function requestIdOf(req: http.IncomingMessage): string {
   return typeof sent === 'string' && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : randomUUID();
 }
 
-/** Ready means the database answers, within READY_TIMEOUT_MS. */
+/** Ready means the database answers, within READY_TIMEOUT_MS. Its own words (the driver's) go to the log only. */
 async function ready(deps: Deps, res: http.ServerResponse): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ ok: false; reason: string }>((resolve) => {
@@ -128,7 +129,8 @@ async function ready(deps: Deps, res: http.ServerResponse): Promise<void> {
   const check = await Promise.race([deps.orm.checkConnection(), timeout]);
   clearTimeout(timer);
   if (check.ok) return json(res, 200, { status: 'ready' });
-  json(res, 503, { status: 'unavailable', detail: `database: ${check.reason}` });
+  deps.log.warn({ reason: check.reason }, 'not ready: the database does not answer');
+  json(res, 503, { status: 'unavailable', detail: 'database unavailable' });
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -1,7 +1,7 @@
 import type { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors';
-import type { Context } from './init';
+import type { Context } from './context';
 
 export type CallResult = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 

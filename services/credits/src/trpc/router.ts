@@ -6,7 +6,8 @@ import { health } from './health';
 import { schema } from './schema';
 import { sessions } from './sessions';
 import { usage } from './usage';
-import { createCallerFactory, type ErrorShape, router } from './init';
+import { createCallerFactory, router } from './init';
+import type { ErrorShape } from './errors';
 import { users } from './users';
 
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but

@@ -1,4 +1,5 @@
 import { createUserInput, getUserInput, listUsersInput, user, userPage } from '@credits/contract';
+import { principalLabel } from '../auth/principal';
 import { createUser, getUser, listUsers } from '../domain/users';
 import { serviceProcedure, userProcedure } from './init';
 
@@ -6,7 +7,7 @@ export const users = {
   create: serviceProcedure
     .input(createUserInput)
     .output(user)
-    .mutation(({ ctx, input }) => createUser(ctx.em, input)),
+    .mutation(({ ctx, input }) => createUser(ctx.em, input, principalLabel(ctx.principal))),
   get: userProcedure(getUserInput)
     .output(user)
     .query(({ ctx, input }) => getUser(ctx.em, input.userId)),

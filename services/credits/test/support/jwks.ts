@@ -37,11 +37,12 @@ export async function startJwks(keys: SigningKey[]) {
   };
 }
 
-/** An Auth0-style access token; `overrides` change or remove (undefined) any claim. */
-export function token(key: SigningKey, claims: JWTPayload & { email?: string; name?: string }, expiresIn: string | number = '5m') {
+/**
+ * An Auth0-style access token; `claims` change or remove (undefined) any claim. `expiresIn` null
+ * leaves out `exp`.
+ */
+export function token(key: SigningKey, claims: Omit<JWTPayload, 'sub'> & { sub?: unknown; email?: string; name?: string }, expiresIn: string | number | null = '5m') {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, iat: now, ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-    .setExpirationTime(expiresIn)
-    .sign(key.privateKey);
+  const jwt = new SignJWT({ iss: ISSUER, aud: AUDIENCE, iat: now, ...claims } as JWTPayload).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' });
+  return (expiresIn === null ? jwt : jwt.setExpirationTime(expiresIn)).sign(key.privateKey);
 }

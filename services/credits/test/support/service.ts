@@ -7,7 +7,8 @@ import { type App, type AppPlugins, startApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import { createLogger } from '@credits/runtime';
 import type { DestinationStream } from 'pino';
-import { createCallerFactory, createContextInner } from '../../src/trpc/init';
+import { createContextInner } from '../../src/trpc/context';
+import { createCallerFactory } from '../../src/trpc/init';
 import { appRouter } from '../../src/trpc/router';
 import { createTestDatabase } from './db';
 

@@ -1,13 +1,13 @@
 import type http from 'node:http';
-import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import { credentialFrom } from '../../auth/credentials';
-import { DomainError, missingCredentials } from '../../domain/errors';
-import { createContextInner, type Deps, errorData, publicError, publicMessage } from '../../trpc/init';
+import type { AuthResult } from '../../auth/authenticate';
+import { missingCredentials } from '../../domain/errors';
+import { createContextInner, type Deps } from '../../trpc/context';
+import { asTRPCError, errorData, publicMessage } from '../../trpc/errors';
 import { createCaller } from '../../trpc/router';
+import { MAX_BODY_BYTES } from '../limits';
+import { authenticateRequest } from '../request-auth';
 import type { AnyRoute, RestError } from './route';
-
-const MAX_BODY_BYTES = 1_000_000;
 
 interface Compiled {
   route: AnyRoute;
@@ -16,9 +16,10 @@ interface Compiled {
 }
 
 /**
- * Serves a table of routes: match, authenticate (as /trpc does), check the request's types, call
- * the route's procedure with the request's principal, and write the result or the error the way
- * the route's surface does. Answers false when no route has the path.
+ * Serves a table of routes: match, authenticate (from the headers, before anything else is
+ * read), check the request's types, call the route's procedure with the request's principal, and
+ * write the result or the error the way the route's surface does. Answers false when no route has
+ * the path.
  */
 export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
   const compiled: Compiled[] = routes.map((route) => {
@@ -34,27 +35,26 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
     return { route, names, pattern: new RegExp(`^${source}/?$`) };
   });
 
-  return async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+  return async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, method: string): Promise<boolean> {
     const matches = compiled.filter((c) => c.pattern.test(url.pathname));
     if (!matches.length) return false;
-    const match = matches.find((c) => c.route.method === req.method);
-    if (!match) {
-      const allowed = matches.map((c) => c.route.method).join(', ');
-      res.setHeader('allow', allowed);
-      write(res, matches[0]!.route, failure(405, 'METHOD_NOT_SUPPORTED', `Method Not Allowed (use ${allowed})`));
-      return true;
-    }
-    const { route } = match;
+    const match = matches.find((c) => c.route.method === method);
+    const { route } = match ?? matches[0]!;
     try {
-      const values = match.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      // Public routes answer anyone; every other route needs a principal before its method, its
+      // path or its body is looked at.
+      const auth: AuthResult = match?.route.public ? { error: missingCredentials() } : await authenticateRequest(deps, req);
+      if (!match?.route.public && 'error' in auth) throw auth.error;
+      if (!match) {
+        const allowed = matches.map((c) => c.route.method).join(', ');
+        res.setHeader('allow', allowed);
+        throw new RestFailure(failure(405, 'METHOD_NOT_SUPPORTED', `Method Not Allowed (use ${allowed})`));
+      }
       const request = {
-        params: parse(route.params, Object.fromEntries(match.names.map((name, i) => [name, values[i]]))),
+        params: parse(route.params, Object.fromEntries(match.names.map((name, i) => [name, pathValue(match.pattern.exec(url.pathname)![i + 1]!)]))),
         query: parse(route.query, Object.fromEntries(url.searchParams)),
         body: route.body ? parse(route.body, await readJson(req)) : {},
       };
-      const auth = route.public
-        ? { error: missingCredentials() }
-        : await deps.authenticate(credentialFrom(req.headers), req.socket.remoteAddress ?? 'unknown');
       const api = createCaller(createContextInner(deps, auth, req.headers['x-request-id'] as string, `${route.method} ${route.path}`));
       const result = await route.call(api, request);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.surface.success(route.respond(result, request), route)));
@@ -65,6 +65,15 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
     }
     return true;
   };
+}
+
+/** A path segment as sent, decoded; a broken percent-encoding (`%E0%A4%A`) is bad input, not a crash. */
+function pathValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InputError([{ field: 'path', message: 'is not valid percent-encoded UTF-8' }]);
+  }
 }
 
 class InputError extends Error {
@@ -83,10 +92,16 @@ function parse(schema: z.ZodType | undefined, value: unknown) {
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new RestFailure(failure(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${MAX_BODY_BYTES} bytes`));
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new RestFailure(failure(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${MAX_BODY_BYTES} bytes`));
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof RestFailure) throw error;
+    // The client went away half way through its body: nobody is left to answer, nothing was done.
+    throw new RestFailure(failure(400, 'BAD_REQUEST', 'The request body was cut off'));
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
@@ -112,13 +127,7 @@ function toRestError(error: unknown, route: AnyRoute): RestError {
     const text = error.issues.map((i) => `${i.field} ${i.message}`).join('; ');
     return { status: 400, code: 'BAD_REQUEST', reason: 'INVALID_INPUT', message: `Invalid input: ${text}`, issues: error.issues };
   }
-  const trpc = publicError(
-    error instanceof TRPCError
-      ? error
-      : error instanceof DomainError
-        ? new TRPCError({ code: error.code, message: error.message, cause: error })
-        : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error as Error }),
-  );
+  const trpc = asTRPCError(error);
   const data = errorData(trpc);
   const issues = data.reason === 'INVALID_INPUT' ? data.issues.map((i) => ({ field: route.fields?.[i.path] ?? i.path, message: i.message })) : [];
   const message = issues.length ? `Invalid input: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}` : publicMessage(trpc);

@@ -353,7 +353,7 @@ export const userServiceRoutes: AnyRoute[] = [
       api.credits.consume({ userId: params.user_id, amount: body.amount, description: body.description, usageRecordId: body.usage_record_id, idempotencyKey: body.idempotency_key }),
     response: enveloped(transactionJson),
     respond: (t, { params }) => toTransaction(t, params.user_id),
-    example: { params: { user_id: 'auth0|123456' }, body: { amount: 10.5, description: 'AI chat completion', usage_record_id: 123 } },
+    example: { params: { user_id: 'auth0|123456' }, body: { amount: 10.5, description: 'AI chat completion' } },
   }),
   route({
     method: 'POST',

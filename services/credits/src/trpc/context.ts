@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@credits/runtime';
+import type { AuthResult, Authenticate } from '../auth/authenticate';
+import type { MikroORM } from '../db/orm';
+import type { GrantSettings } from '../domain/grants';
+import type { Metrics } from '../observability/metrics';
+
+/** What the service hands to every request: long-lived resources, no request state. */
+export interface Deps {
+  orm: MikroORM;
+  log: Logger;
+  /** Today, for the daily grant; injected so tests can move it. */
+  clock: () => Date;
+  grant: GrantSettings;
+  authenticate: Authenticate;
+  metrics: Metrics;
+  /** How long a call may take before its statements are cancelled and it answers TIMED_OUT. */
+  requestTimeoutMs: number;
+}
+
+export interface Context {
+  requestId: string;
+  deps: Deps;
+  log: Logger;
+  /** Who is calling, or why nobody is: credentials are checked once per request, before any call. */
+  auth: AuthResult;
+  /** The REST route that called the procedure (`POST /api/credits/{user_id}/deduct`), for the call's log line. */
+  route?: string;
+}
+
+/** The context of a request without HTTP: tests give the principal directly. */
+export function createContextInner(deps: Deps, auth: AuthResult, requestId: string = randomUUID(), route?: string): Context {
+  return { requestId, deps, auth, log: deps.log.child({ requestId }), ...(route ? { route } : {}) };
+}
