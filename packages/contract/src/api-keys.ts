@@ -21,6 +21,15 @@ export const createApiKeyInput = z
     path: ['userId'],
   });
 
+/**
+ * A service checking a credential its own caller presented (the records service, say): failures
+ * count against `clientAddress`, that caller's address, never against the service asking.
+ */
+export const verifyApiKeyInput = z.object({
+  key: z.string().min(1).max(4_096),
+  clientAddress: text(100),
+});
+
 export const revokeApiKeyInput = z.object({ id: z.number().int().positive() });
 
 export const listApiKeysInput = z.object({ ...pageInput, includeRevoked: z.boolean().default(false) });

@@ -54,9 +54,15 @@ function problemIn(root: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * Any value, typed as JSON once parsed: what it really holds is for `problemIn` to say, without
+ * recursion. (Its input type stays `unknown`, so that no type of the router names `Json`.)
+ */
+const anyJson = z.unknown() as z.ZodType<Json>;
+
 /** Free-form JSON a caller attaches (an object of JSON values), bounded in size and nesting. */
 export const metadata = z
-  .custom<Record<string, Json>>(isPlainObject, 'must be a record')
+  .record(z.string(), anyJson, { error: 'must be a record' })
   .check((ctx) => {
     const problem = problemIn(ctx.value) ?? (utf8Bytes(JSON.stringify(ctx.value)) > MAX_METADATA_BYTES ? `must be at most ${MAX_METADATA_BYTES} bytes as JSON` : undefined);
     if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Logger, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
-import type { FailureLimiter } from './auth/rate-limit';
+import { createFailureLimiter } from './auth/failure-limiter';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { startDraining } from './http/drain';
@@ -27,17 +27,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** What a deployment may plug in instead of the per-process defaults (replicas share these). */
-export interface AppPlugins {
-  /** Failed-authentication counts shared by every replica (Redis, a table); default: in memory. */
-  failureLimiter?: FailureLimiter;
-}
-
 /**
  * Database, migrations, HTTP server, scheduler: everything `main` starts, and what tests start
  * in-process. `clock` says what day it is (tests move it; nothing else reads the time of day).
  */
-export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date(), plugins: AppPlugins = {}): Promise<App> {
+export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
   const database = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => {}, describe: describeUrl(config.databaseUrl) }
     : { ...(await startEmbeddedPostgres(config.dataDir, 'credits', log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
@@ -60,8 +54,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       adminApiKey: config.adminApiKey ?? adminKey.key,
       jwt: config.jwt,
       autoProvision: config.autoProvision,
-      failuresPerMinute: config.authFailuresPerMinute,
-      limiter: plugins.failureLimiter,
+      limiter: createFailureLimiter(config.authFailuresPerMinute, config.authFailureStore, () => orm.em.getConnection().getNativeClient()),
     }),
     metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
     requestTimeoutMs: config.timeouts.requestTimeoutMs,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { amount } from '@credits/contract';
 import { z } from 'zod';
+import type { FailureStore } from './auth/failure-limiter';
 import type { JwtOptions } from './auth/jwt';
 import type { GrantSettings } from './domain/grants';
 
@@ -27,6 +28,7 @@ const env = z
     AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     AUTH_MAX_TOKEN_AGE_S: z.coerce.number().int().min(1).max(31_536_000).optional(),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    AUTH_FAILURE_STORE: z.enum(['memory', 'postgres']).default('memory'),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     DAILY_GRANT_ENABLED: z.stringbool({ error: 'must be true or false' }).default(true),
     DAILY_GRANT_AMOUNT: z.coerce.number().pipe(amount).prefault(5),
@@ -64,6 +66,8 @@ export interface Config {
   jwt: JwtOptions | undefined;
   autoProvision: boolean;
   authFailuresPerMinute: number;
+  /** Where failed attempts are counted: this process's memory, or PostgreSQL (shared by replicas). */
+  authFailureStore: FailureStore;
   /** The bearer token /metrics accepts besides admin credentials; unset: admin credentials only. */
   metricsToken: string | undefined;
   /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
@@ -123,6 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
         : undefined,
     autoProvision: e.AUTH_AUTO_PROVISION,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    authFailureStore: e.AUTH_FAILURE_STORE,
     metricsToken: e.METRICS_TOKEN,
     dailyGrant: {
       enabled: e.DAILY_GRANT_ENABLED,

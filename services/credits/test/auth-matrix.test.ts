@@ -2,6 +2,7 @@ import { type CreditsClient, type CreditsClientOptions, isCreditsError } from '@
 import type { User } from '@credits/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, signingKey, startJwks, token } from './support/jwks';
+import { appRouter } from '../src/trpc/router';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
 
 /**
@@ -85,6 +86,7 @@ const procedures: [string, Allowed, Call][] = [
   ['users.create', ['service'], (c) => c.users.create.mutate({ email: `matrix${n++}@example.com`, name: 'Matrix' })],
   ['users.get', ['service', 'self'], (c) => c.users.get.query({ userId: alice.id })],
   ['users.list', ['service'], (c) => c.users.list.query({})],
+  ['users.signUp', ['service'], (c) => c.users.signUp.mutate({ email: `matrix${n++}@example.com`, name: 'Matrix', keyName: 'matrix' })],
   ['credits.balance', ['service', 'self'], (c) => c.credits.balance.query({ userId: alice.id })],
   ['credits.recharge', ['service'], (c) => c.credits.recharge.mutate({ userId: alice.id, amount: 1 })],
   ['credits.reset', ['service'], (c) => c.credits.reset.mutate({ userId: alice.id })],
@@ -114,6 +116,7 @@ const procedures: [string, Allowed, Call][] = [
   ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],
   ['apiKeys.create (a user key)', ['service'], (c) => c.apiKeys.create.mutate({ name: 'signup', scope: 'user', userId: bob.id })],
   ['apiKeys.list', [], (c) => c.apiKeys.list.query({})],
+  ['apiKeys.verify', ['service'], (c) => c.apiKeys.verify.mutate({ key: TEST_ADMIN_KEY, clientAddress: '192.0.2.1' })],
   [
     'apiKeys.revoke',
     [],
@@ -147,6 +150,11 @@ async function outcome(call: Promise<unknown>): Promise<string> {
 }
 
 describe('who may call what', () => {
+  it('the matrix names every procedure', () => {
+    const named = new Set(procedures.map(([path]) => path.split(' ')[0]));
+    expect(Object.keys(appRouter._def.procedures).filter((path) => !named.has(path))).toEqual([]);
+  });
+
   for (const principal of Object.keys(expectation)) {
     it(`as ${principal}`, async () => {
       // The principal's own credential, or none: not the admin key service.client() uses by default.

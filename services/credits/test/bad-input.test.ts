@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restRoutes } from '../src/http/server';
 import { appRouter } from '../src/trpc/router';
 import { openChecksum } from './support/checksum';
+import { rawRequest } from './support/raw-http';
 import { TEST_ADMIN_KEY, useTestService } from './support/service';
 
 /**
@@ -198,4 +199,45 @@ describe('every REST route', () => {
       );
     });
   }
+});
+
+describe('raw HTTP', () => {
+  /** A path of every family, with hostile segments where its parameters go. */
+  const segment = fc.oneof(
+    fc.constantFrom('%E0%A4%A', '%', '%%', '%00', '%2F..%2F', '..', '', '%ZZ', '\u00e9', 'auth0%7C1', '1', '-1', '99999999999999999999'),
+    fc.string({ unit: 'binary', maxLength: 20 }).map((s) => encodeURIComponent(s)),
+  );
+  const paths = [...restRoutes.map((r) => r.path), '/trpc/credits.consume', '/trpc/credits.balance,users.list', '/trpc/', '/docs/x', '/metrics', '/ready', '/nope'];
+  const target = fc
+    .tuple(fc.constantFrom(...paths), fc.array(segment, { minLength: 3, maxLength: 3 }), fc.option(fc.string({ maxLength: 40 }).map(encodeURIComponent)))
+    .map(([path, segments, query]) => {
+      let i = 0;
+      return path.replace(/\{\w+\}/g, () => segments[i++ % 3]!) + (query === null ? '' : `?input=${query}&limit=${segments[0]}`);
+    });
+  const credential = fc.constantFrom('', `authorization: Bearer ${TEST_ADMIN_KEY}\r\n`, 'authorization: Bearer ck_live_nope\r\n', 'authorization: Basic\r\n', 'x-api-key: \r\n');
+  const framing = fc.oneof(
+    fc.string({ maxLength: 200 }).map((body) => ({ headers: `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`, body })),
+    fc.string({ maxLength: 200 }).map((body) => ({ headers: `content-length: ${Buffer.byteLength(body) + 50}\r\n`, body, hangUp: true })), // cut off
+    fc.string({ maxLength: 200 }).map((body) => ({ headers: 'transfer-encoding: chunked\r\n', body: `zz\r\n${body}\r\n0\r\n\r\n` })), // a bad chunk size
+    fc.constant({ headers: 'content-length: 5\r\ntransfer-encoding: chunked\r\n', body: '0\r\n\r\n' }),
+    fc.constant({ headers: '', body: '' }),
+  );
+
+  it('no request, however malformed, is a 5xx or stops the service', async () => {
+    const tally = (tallies['raw HTTP'] = { tried: 0, refused: 0, accepted: 0 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'BREW'), target, credential, framing, async (method, path, auth, request) => {
+        const { headers, body } = request;
+        const hangUp = 'hangUp' in request;
+        const answer = await rawRequest(service.url, `${method} ${path} HTTP/1.1\r\nhost: localhost\r\n${auth}${headers}\r\n${body}`, { waitMs: 1_500, closeAfterSend: hangUp });
+        tally.tried++;
+        if (answer.status !== null && answer.status < 300) tally.accepted++;
+        else tally.refused++;
+        expect(answer.status === null || answer.status < 500, `${method} ${path} <- ${JSON.stringify(body).slice(0, 100)}: ${answer.text.slice(0, 300)}`).toBe(true);
+        expect((await fetch(`${service.url}/health`)).status).toBe(200);
+      }),
+      { numRuns: 300, endOnFailure: true },
+    );
+    before = await checksum.read();
+  }, 300_000);
 });

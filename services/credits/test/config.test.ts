@@ -17,6 +17,7 @@ describe('configuration', () => {
       jwt: undefined,
       autoProvision: false,
       authFailuresPerMinute: 30,
+      authFailureStore: 'memory',
       dailyGrant: { enabled: true, amount: '5', chunkSize: 2_000, leaseMs: 60_000 },
     });
   });

@@ -167,4 +167,19 @@ describe.skipIf(!pgbouncerBinary)(`behind PgBouncer, transaction mode${pgbouncer
     }
     expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(10);
   });
+
+  it('counts failed attempts in PostgreSQL through it (AUTH_FAILURE_STORE=postgres), one limit for both instances', async () => {
+    const shared = { databaseUrl: bouncer.url, authFailuresPerMinute: 3, authFailureStore: 'postgres' as const };
+    const [a, b] = await Promise.all([startTestService(shared), startTestService(shared)]);
+    try {
+      const bad = [a, b].map((s) => s.client({ apiKey: 'ck_live_wrong', retry: false }));
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push(await bad[i % 2]!.health.query().catch((e: { code: string }) => e.code));
+      expect(codes).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED', 'UNAUTHORIZED']);
+      // The third failure landed on `a`; `b` refuses even the admin key from this address now.
+      expect(await b.client({ retry: false }).health.query().catch((e: { code: string }) => e.code)).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

@@ -2,7 +2,6 @@ import { type CreditsClient, createCreditsClient, isCreditsError, isInsufficient
 import type { User } from '@credits/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFailureLimiter } from '../src/auth/rate-limit';
 import { createTestDatabase } from './support/db';
 import { metric, scrape } from './support/metrics';
 import { type ServiceProcess, startServiceProcess } from './support/process';
@@ -147,10 +146,10 @@ describe('the failed-authentication limit across replicas', () => {
     expect(await afterThreeFailures(apps)).toBe('ok'); // each replica saw one failure of its three
   });
 
-  it('is one limit when the replicas share a limiter', async () => {
-    const shared = createFailureLimiter(3);
-    const first = await startTestService({ authFailuresPerMinute: 3 }, { plugins: { failureLimiter: shared } });
-    const more = await Promise.all([0, 1].map(() => startTestService({ databaseUrl: first.databaseUrl }, { plugins: { failureLimiter: shared } })));
+  it('is one limit when the replicas count in PostgreSQL (AUTH_FAILURE_STORE=postgres)', async () => {
+    const shared = { authFailuresPerMinute: 3, authFailureStore: 'postgres' } as const;
+    const first = await startTestService(shared);
+    const more = await Promise.all([0, 1].map(() => startTestService({ ...shared, databaseUrl: first.databaseUrl })));
     apps.push(first, ...more);
     expect(await afterThreeFailures([first, ...more])).toBe('TOO_MANY_REQUESTS');
   });

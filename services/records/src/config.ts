@@ -16,6 +16,10 @@ const env = z.object({
   RECORDS_ADMIN_KEY: z.string().min(16).optional(),
   CREDITS_PER_100_RECORDS: z.coerce.number().int().min(1).max(1_000).default(1),
   MAX_LIMIT: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Bad API keys one client address may send per minute before it waits. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Sign-ups one client address may make per minute. */
+  SIGNUPS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -41,6 +45,8 @@ export function loadConfig(source: NodeJS.ProcessEnv) {
     adminKey: e.RECORDS_ADMIN_KEY,
     creditsPer100: e.CREDITS_PER_100_RECORDS,
     maxLimit: e.MAX_LIMIT,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    signupsPerMinute: e.SIGNUPS_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };
 }

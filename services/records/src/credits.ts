@@ -3,54 +3,47 @@ import { readFile } from 'node:fs/promises';
 import { type CreditsClient, type CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
 
 /**
- * Everything this service knows of credits comes through the SDK: who a key belongs to, sign-ups,
- * top-ups, and the charge that comes with each usage record. It never reads the credits database.
+ * Everything this service knows of credits comes through the SDK, with its own key: who a
+ * caller's key belongs to, sign-ups, top-ups, and the charge that comes with each usage record.
+ * It never reads the credits database.
  */
 export interface Credits {
-  /** The service's own client (sign-ups, top-ups). */
+  /** The service's own client. */
   service(): Promise<CreditsClient>;
-  /** A client acting as the user whose key this is: its charges can never exceed that user's rights. */
-  asUser(key: string): CreditsClient;
-  /** The credits user id a user key belongs to (cached a little: keys are checked on every request). */
-  userOf(key: string): Promise<number>;
+  /**
+   * The credits user a caller's key belongs to (cached a little: keys are checked on every
+   * request). Verified by `apiKeys.verify` naming the caller's address, so the credits service
+   * counts a bad key against that caller, never against this service.
+   */
+  userOf(key: string, clientAddress: string): Promise<number>;
 }
 
 const RETRY = { retries: 2, minDelayMs: 50, maxDelayMs: 400 };
-const WHOAMI_TTL_MS = 30_000;
+const OWNER_TTL_MS = 30_000;
+const MAX_CACHED = 10_000;
 
 export function connectCredits(url: string, apiKey: string | undefined, apiKeyFile: string): Credits {
   let service: CreditsClient | undefined;
-  const users = new Map<string, CreditsClient>();
   const owners = new Map<string, { userId: number; until: number }>();
   const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
-  const asUser = (key: string) => {
-    let client = users.get(hash(key));
-    if (!client) {
-      client = createCreditsClient({ url, apiKey: key, retry: RETRY, batch: false });
-      if (users.size > 10_000) users.clear();
-      users.set(hash(key), client);
-    }
-    return client;
-  };
-
-  return {
+  const credits: Credits = {
     async service() {
       // Read when first needed: on a first `pnpm start` the credits service writes its key a moment after this starts.
       service ??= createCreditsClient({ url, apiKey: apiKey ?? (await readFile(apiKeyFile, 'utf8')).trim(), retry: RETRY });
       return service;
     },
-    asUser,
-    async userOf(key) {
+    async userOf(key, clientAddress) {
       const cached = owners.get(hash(key));
       if (cached && cached.until > Date.now()) return cached.userId;
-      const me = await asUser(key).auth.whoami.query();
-      if (me.kind !== 'user' || me.userId === null) throw new NotAUserKey();
-      if (owners.size > 10_000) owners.clear();
-      owners.set(hash(key), { userId: me.userId, until: Date.now() + WHOAMI_TTL_MS });
-      return me.userId;
+      const who = await (await credits.service()).apiKeys.verify.mutate({ key, clientAddress });
+      if (who.kind !== 'user' || who.userId === null) throw new NotAUserKey();
+      if (owners.size > MAX_CACHED) owners.clear();
+      owners.set(hash(key), { userId: who.userId, until: Date.now() + OWNER_TTL_MS });
+      return who.userId;
     },
   };
+  return credits;
 }
 
 /** A valid credits key, but not a user's (an admin or service key): not for this API. */

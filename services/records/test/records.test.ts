@@ -66,7 +66,7 @@ describe('sign-up', () => {
     const me = await createCreditsClient({ url: credits.url, apiKey: res.body.api_key }).auth.whoami.query();
     expect(me).toMatchObject({ kind: 'user', userId: res.body.user_id });
     const [grant] = (await admin().credits.transactions.query({ userId: res.body.user_id })).items;
-    expect(grant).toMatchObject({ type: 'recharge', amount: 100, idempotencyKey: `records-signup:${res.body.user_id}` });
+    expect(grant).toMatchObject({ type: 'recharge', amount: 100, idempotencyKey: 'signup' });
     expect(await call('POST', '/auth/signup', {}, { name: 'Someone Else', email: 'JOHN@example.com' })).toEqual({ status: 409, body: { detail: 'Email already registered' } });
   });
 });

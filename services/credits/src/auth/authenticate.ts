@@ -8,7 +8,7 @@ import { createUser, findUserByExternalId } from '../domain/users';
 import type { Credential } from './credentials';
 import { createJwtVerifier, type JwtOptions } from './jwt';
 import type { Principal } from './principal';
-import { createFailureLimiter, type FailureLimiter } from './rate-limit';
+import type { AttemptLimiter } from '@credits/runtime';
 
 export interface AuthOptions {
   /** The operator's key (ADMIN_API_KEY); unset: only admin-scope API keys are admins. */
@@ -16,9 +16,8 @@ export interface AuthOptions {
   jwt: JwtOptions | undefined;
   /** A valid token for an unknown `sub` creates that user (from its email and name claims). */
   autoProvision: boolean;
-  failuresPerMinute: number;
-  /** Shared between replicas when given; else each process counts failures on its own. */
-  limiter?: FailureLimiter | undefined;
+  /** Failed attempts per client address (see failure-limiter.ts). */
+  limiter: AttemptLimiter;
 }
 
 export type AuthResult = { principal: Principal } | { error: DomainError };
@@ -28,7 +27,7 @@ export type Authenticate = (credential: Credential | null, client: string) => Pr
 /** Credentials in, a principal (or the reason there is none) out. Failures count against the client's address. */
 export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authenticate {
   const verifyJwt = options.jwt && createJwtVerifier(options.jwt);
-  const limiter = options.limiter ?? createFailureLimiter(options.failuresPerMinute);
+  const { limiter } = options;
   const adminKeyHash = options.adminApiKey === undefined ? undefined : sha256(options.adminApiKey);
 
   async function identify(credential: Credential): Promise<Principal> {
@@ -78,7 +77,7 @@ export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authen
       return { principal };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      if (error.code === 'UNAUTHORIZED') await limiter.recordFailure(client);
+      if (error.code === 'UNAUTHORIZED') await limiter.record(client);
       return { error };
     }
   };

@@ -15,17 +15,17 @@ const KEY_PREFIX = 'ck_live_';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** A new key: the secret (shown once), the prefix that tells keys apart, and the hash that is stored. */
+export function newApiKey(): { key: string; prefix: string; keyHash: string } {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  return { key, prefix: key.slice(0, KEY_PREFIX.length + 4), keyHash: hashApiKey(key) };
+}
+
 /** The key is returned here and never again: only its SHA-256 is stored. */
 export async function createApiKey(em: EntityManager, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   if (input.userId !== undefined) await resolveUserId(em, input.userId);
-  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-  const entity = em.create(ApiKey, {
-    name: input.name,
-    scope: input.scope,
-    user: input.userId ?? null,
-    prefix: key.slice(0, KEY_PREFIX.length + 4),
-    keyHash: hashApiKey(key),
-  });
+  const { key, prefix, keyHash } = newApiKey();
+  const entity = em.create(ApiKey, { name: input.name, scope: input.scope, user: input.userId ?? null, prefix, keyHash });
   await em.flush();
   return { ...toApiKey(entity), key };
 }

@@ -65,7 +65,8 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
       // (Node would drain it all to reuse the connection), so the connection ends after the answer.
       if (!req.complete) hangUp(socket);
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      deps.log.info({ requestId, method: req.method, url: req.url, status: res.statusCode, ms }, 'request');
+      // The path only: a query string may hold a tRPC query's input (emails, search terms).
+      deps.log.info({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms }, 'request');
     });
 
     const url = parseUrl(req.url);
@@ -73,7 +74,7 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
     // HEAD is GET without the body; Node leaves the body out by itself.
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     route(req, res, url, method).catch((error: unknown) => {
-      deps.log.error({ err: error, url: req.url }, 'request failed');
+      deps.log.error({ err: error, path: url.pathname }, 'request failed');
       if (!res.headersSent) json(res, 500, { detail: 'Internal server error' });
       else res.destroy();
     });

@@ -1,5 +1,6 @@
-import { createUserInput, getUserInput, listUsersInput, user, userPage } from '@credits/contract';
+import { createUserInput, getUserInput, listUsersInput, signedUp, signUpInput, user, userPage } from '@credits/contract';
 import { principalLabel } from '../auth/principal';
+import { signUp } from '../domain/sign-up';
 import { createUser, getUser, listUsers } from '../domain/users';
 import { serviceProcedure, userProcedure } from './init';
 
@@ -15,4 +16,9 @@ export const users = {
     .input(listUsersInput)
     .output(userPage)
     .query(({ ctx, input }) => listUsers(ctx.em, input)),
+  /** A user with its first key and credits, all or nothing (a sign-up form's back end). */
+  signUp: serviceProcedure
+    .input(signUpInput)
+    .output(signedUp)
+    .mutation(({ ctx, input }) => signUp(ctx.em, input)),
 };

@@ -13,6 +13,8 @@ export interface RawAnswer {
  * request cut off half way.
  */
 export function rawRequest(url: string, bytes: Buffer | string, options: { waitMs?: number; closeAfterSend?: boolean } = {}): Promise<RawAnswer> {
+  // The answer to HEAD has headers only, whatever its Content-Length says.
+  const headOnly = bytes.slice(0, 5).toString() === 'HEAD ';
   const { hostname, port } = new URL(url);
   const { waitMs = 3_000, closeAfterSend = false } = options;
   return new Promise((resolve) => {
@@ -31,7 +33,7 @@ export function rawRequest(url: string, bytes: Buffer | string, options: { waitM
     socket.on('data', (data) => {
       text += data.toString('latin1');
       // One full answer is enough: stop waiting for a kept-alive connection to close.
-      if (/\r\n\r\n/.test(text) && answerComplete(text)) finish();
+      if (/\r\n\r\n/.test(text) && (headOnly || answerComplete(text))) finish();
     });
     socket.on('end', finish);
     socket.on('close', finish);

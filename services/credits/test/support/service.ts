@@ -3,7 +3,7 @@ import { createCreditsClient, type CreditsClientOptions } from '@credits/client'
 import type { Decimal, User } from '@credits/contract';
 import { afterAll, beforeAll } from 'vitest';
 import type { Principal } from '../../src/auth/principal';
-import { type App, type AppPlugins, startApp } from '../../src/app';
+import { type App, startApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import { createLogger } from '@credits/runtime';
 import type { DestinationStream } from 'pino';
@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwt: undefined,
     autoProvision: false,
     authFailuresPerMinute: 10_000,
+    authFailureStore: 'memory',
     metricsToken: undefined,
     // Off unless a test is about it: a grant at start-up would pay every user of the file.
     dailyGrant: { enabled: false, amount: '5' as Decimal, chunkSize: 500, leaseMs: 60_000 },
@@ -59,13 +60,11 @@ export interface TestOptions {
   logTo?: DestinationStream;
   /** What day it is for the daily grant. */
   clock?: () => Date;
-  /** Shared stores in place of the per-process defaults (replica tests). */
-  plugins?: AppPlugins;
 }
 
 export async function startTestService(overrides: Partial<Config> = {}, options: TestOptions = {}): Promise<TestService> {
   const config = testConfig({ ...overrides, databaseUrl: overrides.databaseUrl ?? (await createTestDatabase()) });
-  const app = await startApp(config, createLogger(options.logTo ? 'debug' : config.logLevel, options.logTo), options.clock, options.plugins);
+  const app = await startApp(config, createLogger(options.logTo ? 'debug' : config.logLevel, options.logTo), options.clock);
   return {
     app,
     url: app.url,
