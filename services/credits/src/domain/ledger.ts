@@ -14,7 +14,7 @@ import type {
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
-import { combinedPerUser, type PerUser } from './combiner';
+import { combinedPerUser, type PerUser } from '../db/combiner';
 import { balanceLimit, idempotencyKeyReused, insufficientCredits, usageRecordNotFound, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';

@@ -10,7 +10,7 @@ import type {
 import { sendable } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
-import { combinedPerUser, type PerUser } from './combiner';
+import { combinedPerUser, type PerUser } from '../db/combiner';
 import { idempotencyKeyReused, insufficientCredits, sessionNotFound, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';

@@ -29,7 +29,7 @@ export function createTrpcHandler(deps: Deps) {
         auths.set(req, auth);
         if (!('error' in auth)) return next();
         const ctx = createContextInner(deps, auth, req.headers['x-request-id'] as string);
-        for (const path of namedProcedures(req.url)) observeCall(ctx, path, { ok: false, error: asTRPCError(auth.error) }, 0);
+        for (const path of namedProcedures(req.url)) observeCall(ctx, path, { ok: false, error: asTRPCError(auth.error) }, 0, undefined);
         refuse(req, res, auth.error);
       }, next);
     },

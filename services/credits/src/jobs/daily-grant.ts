@@ -1,17 +1,9 @@
-import type { GrantResult } from '@credits/contract';
 import schedule from 'node-schedule';
 import type { MikroORM } from '../db/orm';
 import { type GrantSettings, runDailyGrant, utcDate } from '../domain/grants';
 import type { Logger } from '@credits/runtime';
+import { observeGrant } from '../observability/grants';
 import type { Metrics } from '../observability/metrics';
-
-/** The one log line of a grant run, whoever triggered it. */
-export function logGrant(log: Logger, result: GrantResult, trigger: string): void {
-  log.info(
-    { grant: result, trigger },
-    `daily grant ${result.date}: ${result.granted} users paid, ${result.alreadyGranted} already paid, in ${result.ms} ms`,
-  );
-}
 
 export interface DailyGrantJob {
   /** The start-up catch-up: today's grant, if it has not completed. */
@@ -35,15 +27,11 @@ export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSe
   const tick = (trigger = 'schedule') => {
     if (stopping.signal.aborted) return Promise.resolve();
     const date = utcDate(clock());
-    const run = runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal })
-      .then((result) => {
-        logGrant(log, result, trigger);
-        metrics.grantFinished(result, Number(settings.amount));
-      })
-      .catch((error: unknown) => {
-        metrics.grantFailed();
-        log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`);
-      })
+    const run = observeGrant(runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal }), log, metrics, Number(settings.amount), trigger)
+      .then(
+        () => undefined,
+        (error: unknown) => log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`),
+      )
       .finally(() => running.delete(run));
     running.add(run);
     return run;

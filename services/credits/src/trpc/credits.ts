@@ -20,17 +20,21 @@ export const credits = {
     .query(({ ctx, input }) => ledger.getBalance(ctx.em, input.userId)),
   recharge: serviceProcedure
     .input(rechargeInput)
+    .meta({ writes: 'transaction' })
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.recharge(ctx.em, input)),
   consume: userProcedure(consumeInput)
+    .meta({ writes: 'transaction' })
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.consume(ctx.em, input)),
   reset: serviceProcedure
     .input(resetInput)
+    .meta({ writes: 'transaction' })
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.reset(ctx.em, input)),
   set: serviceProcedure
     .input(setInput)
+    .meta({ writes: 'transaction' })
     .output(ledgerResult)
     .mutation(({ ctx, input }) => ledger.setBalance(ctx.em, input)),
   transactions: userProcedure(transactionsInput)

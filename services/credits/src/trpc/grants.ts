@@ -2,7 +2,7 @@ import { grantResult, grantRun, grantStatusInput, runDailyInput } from '@credits
 import { z } from 'zod';
 import { principalLabel } from '../auth/principal';
 import { grantDate, recentGrantRuns, runDailyGrant } from '../domain/grants';
-import { logGrant } from '../jobs/daily-grant';
+import { observeGrant } from '../observability/grants';
 import { adminProcedure } from './init';
 
 export const grants = {
@@ -14,13 +14,7 @@ export const grants = {
       const { deps } = ctx;
       const trigger = principalLabel(ctx.principal);
       const date = grantDate(input.date, deps.clock());
-      const result = await runDailyGrant(ctx.em, deps.grant, { date, trigger }).catch((error: unknown) => {
-        deps.metrics.grantFailed();
-        throw error;
-      });
-      logGrant(ctx.log, result, trigger);
-      deps.metrics.grantFinished(result, Number(deps.grant.amount));
-      return result;
+      return observeGrant(runDailyGrant(ctx.em, deps.grant, { date, trigger }), ctx.log, deps.metrics, Number(deps.grant.amount), trigger);
     }),
   /** The latest runs, newest first. */
   status: adminProcedure

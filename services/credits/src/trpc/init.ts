@@ -10,13 +10,13 @@ import { notAllowed } from '../domain/errors';
 import type { Context } from './context';
 import { withinDeadline } from './deadline';
 import { asTRPCError, type ErrorShape, errorShape } from './errors';
-import { type CallResult, observeCall } from './observe';
+import { type CallResult, type Meta, observeCall } from './observe';
 
 // 1. CONTEXT: see context.ts (createContextInner, without HTTP, for tests and REST).
 
 // 2. INITIALIZATION
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<Meta>().create({
   transformer: superjson,
   errorFormatter: ({ shape, error }): ErrorShape => errorShape(error, shape.data.path),
 });
@@ -36,7 +36,7 @@ const t = initTRPC.context<Context>().create({
  *    errors included).
  */
 function callBy(kinds: readonly PrincipalKind[] | 'anyone') {
-  return t.middleware(async ({ ctx, path, next }) => {
+  return t.middleware(async ({ ctx, path, meta, next }) => {
     const started = performance.now();
     let result;
     try {
@@ -47,10 +47,10 @@ function callBy(kinds: readonly PrincipalKind[] | 'anyone') {
       if (!result.ok) throw result.error;
     } catch (error) {
       const failure = asTRPCError(error);
-      observeCall(ctx, path, { ok: false, error: failure }, performance.now() - started);
+      observeCall(ctx, path, { ok: false, error: failure }, performance.now() - started, meta);
       throw failure;
     }
-    observeCall(ctx, path, result as CallResult, performance.now() - started);
+    observeCall(ctx, path, result as CallResult, performance.now() - started, meta);
     return result;
   });
 }

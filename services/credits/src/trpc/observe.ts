@@ -1,3 +1,4 @@
+import type { LedgerResult, RecordedUsage } from '@credits/contract';
 import type { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors';
@@ -5,13 +6,19 @@ import type { Context } from './context';
 
 export type CallResult = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 
+/** What a procedure's result is, for the metrics: declared with `.meta()`, never guessed. */
+export interface Meta {
+  /** `transaction`: a ledger row (LedgerResult); `usage`: a usage record, charged or not (RecordedUsage). */
+  writes?: 'transaction' | 'usage';
+}
+
 /**
  * What a finished call tells operators: one log line and its metrics. It reads outcomes from what
- * the call returned or threw (a ledger result's type, amount and `replayed`; an error's reason), so
- * the domain stays free of logging and metrics. Inputs and outputs are never logged: they carry
- * API keys (apiKeys.create) and users' data; ids and codes are enough to follow a call.
+ * the call returned or threw (what its meta says the result is; an error's reason), so the domain
+ * stays free of logging and metrics. Inputs and outputs are never logged: they carry API keys
+ * (apiKeys.create) and users' data; ids and codes are enough to follow a call.
  */
-export function observeCall(ctx: Context, procedure: string, result: CallResult, ms: number): void {
+export function observeCall(ctx: Context, procedure: string, result: CallResult, ms: number, meta: Meta | undefined): void {
   const { metrics } = ctx.deps;
   const principal = 'principal' in ctx.auth ? ctx.auth.principal : undefined;
   const outcome = result.ok ? 'ok' : result.error.code;
@@ -19,7 +26,7 @@ export function observeCall(ctx: Context, procedure: string, result: CallResult,
 
   metrics.calls.inc({ procedure, outcome, principal: principal?.kind ?? 'none' });
   metrics.callSeconds.observe({ procedure, outcome }, ms / 1000);
-  if (result.ok) ledgerEffects(ctx, procedure, result.data);
+  if (result.ok && meta?.writes) ledgerEffects(ctx, procedure, meta.writes, result.data);
   else if (reason === 'INSUFFICIENT_CREDITS') metrics.insufficientCredits.inc({ procedure });
 
   const fields = {
@@ -42,24 +49,18 @@ function reasonOf(error: TRPCError): string | undefined {
   return undefined;
 }
 
-/**
- * Ledger rows a successful call wrote, recognised by shape so that every procedure returning a
- * transaction (credits.*) or a charged usage record counts, whatever its name.
- */
-function ledgerEffects(ctx: Context, procedure: string, data: unknown): void {
-  if (typeof data !== 'object' || data === null) return;
+/** Ledger rows a successful call wrote: a transaction, or a usage record's charge. */
+function ledgerEffects(ctx: Context, procedure: string, writes: NonNullable<Meta['writes']>, data: unknown): void {
   const { metrics } = ctx.deps;
-  const d = data as { replayed?: unknown; type?: unknown; amount?: unknown; balanceAfter?: unknown; transactionId?: unknown; creditsCharged?: unknown };
-  if (d.replayed === true) {
-    metrics.replays.inc({ procedure });
-    return;
-  }
-  if (d.replayed !== false) return;
-  if (typeof d.type === 'string' && typeof d.amount === 'number' && typeof d.balanceAfter === 'number') {
-    metrics.ledgerOperations.inc({ type: d.type });
-    metrics.creditsMoved.inc({ type: d.type }, Math.abs(d.amount));
-  } else if (typeof d.transactionId === 'number' && typeof d.creditsCharged === 'number') {
+  if ((data as { replayed: boolean }).replayed) return void metrics.replays.inc({ procedure });
+  if (writes === 'transaction') {
+    const tx = data as LedgerResult;
+    metrics.ledgerOperations.inc({ type: tx.type });
+    metrics.creditsMoved.inc({ type: tx.type }, Math.abs(tx.amount));
+  } else {
+    const usage = data as RecordedUsage;
+    if (usage.transactionId === null) return;
     metrics.ledgerOperations.inc({ type: 'consume' });
-    metrics.creditsMoved.inc({ type: 'consume' }, d.creditsCharged);
+    metrics.creditsMoved.inc({ type: 'consume' }, usage.creditsCharged);
   }
 }

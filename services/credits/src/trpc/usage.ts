@@ -5,6 +5,7 @@ import { userProcedure } from './init';
 export const usage = {
   /** Records a usage event; with `charge: true` also consumes `creditsCharged`, atomically. */
   record: userProcedure(recordUsageInput)
+    .meta({ writes: 'usage' })
     .output(recordedUsage)
     .mutation(({ ctx, input }) => recordUsage(ctx.em, input)),
   list: userProcedure(listUsageInput)

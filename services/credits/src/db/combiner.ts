@@ -1,5 +1,5 @@
 import type { UserRef } from '@credits/contract';
-import type { EntityManager } from '../db/orm';
+import type { EntityManager } from './orm';
 
 /**
  * Combining: calls that queue up while others are at the database go to it together, as one
