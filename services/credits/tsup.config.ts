@@ -9,4 +9,6 @@ export default defineConfig({
   clean: true,
   // The workspace's TypeScript packages are bundled in; npm dependencies stay external.
   noExternal: [/^@credits\//],
+  // The ledger's SQL files, read at start-up beside the bundle (src/db/repeatable.ts).
+  onSuccess: 'cp src/db/*.sql dist/',
 });

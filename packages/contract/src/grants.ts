@@ -14,6 +14,8 @@ export const grantResult = z.object({
   granted: z.number(),
   /** Users who already held the day's grant when this run began (paid by an earlier run). */
   alreadyGranted: z.number(),
+  /** Users this run could not pay: the grant would take their balance past the ceiling (MAX_BALANCE). */
+  refused: z.number(),
   ms: z.number(),
 });
 export type GrantResult = z.output<typeof grantResult>;

@@ -3,6 +3,7 @@ import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@credits/runtime';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { applyRepeatable } from './repeatable';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM };
@@ -45,15 +46,24 @@ export function ormConfig(url: string, poolSize: number, limits?: DatabaseLimits
 }
 
 /**
- * Connects and applies every pending migration (each in its own transaction, all or nothing).
+ * Connects and applies every pending migration, then the repeatable ones whose files changed (see
+ * repeatable.ts): all in one transaction, all or nothing, under a transaction-scoped advisory lock,
+ * so replicas starting together migrate one at a time (and it holds behind PgBouncer).
  * Migrations run on connections of their own, without `limits`: a migration of a big table may
  * rightly take longer than any request should.
  */
 export async function openDatabase(url: string, poolSize: number, log: Logger, limits?: DatabaseLimits): Promise<MikroORM> {
   const migrating = await MikroORM.init(ormConfig(url, limits ? 2 : poolSize));
   try {
-    const applied = await migrating.migrator.up();
-    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+    const connection = migrating.em.getConnection();
+    await connection.transactional(async (transaction) => {
+      const execute = <Row extends object>(sql: string, params: unknown[] = []) => connection.execute<Row[]>(sql, params, 'all', transaction);
+      await execute(`select pg_advisory_xact_lock(hashtext('credits.migrations'))`);
+      const applied = await migrating.migrator.up({ transaction });
+      if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
+      const repeatable = await applyRepeatable(execute);
+      if (repeatable.length) log.info({ repeatable }, 'applied repeatable migrations (the ledger functions)');
+    });
   } catch (error) {
     await migrating.close();
     throw error;

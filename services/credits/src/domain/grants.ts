@@ -43,9 +43,10 @@ const POLL_MS = 200;
 export async function runDailyGrant(em: EntityManager, settings: GrantSettings, request: GrantRequest): Promise<GrantResult> {
   const started = performance.now();
   const claim = await claimDate(em, settings, request);
-  if ('completed' in claim) return { date: request.date, granted: 0, alreadyGranted: claim.granted, ms: elapsed(started) };
+  if ('completed' in claim) return { date: request.date, granted: 0, alreadyGranted: claim.granted, refused: 0, ms: elapsed(started) };
 
   let granted = 0;
+  let refused = 0;
   let after = claim.from;
   let status: 'completed' | 'failed' | 'interrupted' = 'completed';
   let failure: unknown;
@@ -58,6 +59,7 @@ export async function runDailyGrant(em: EntityManager, settings: GrantSettings, 
       const chunk = await grantChunk(em, settings, request.date, claim.runId, after);
       if (chunk.seen === 0) break;
       granted += chunk.paid;
+      refused += chunk.refused;
       after = chunk.lastUserId;
       await request.onChunk?.({ granted, lastUserId: after });
     }
@@ -76,7 +78,7 @@ export async function runDailyGrant(em: EntityManager, settings: GrantSettings, 
     `select coalesce(sum(users_granted), 0)::int as paid from grant_runs where date = $1 and id <> $2`,
     [request.date, claim.runId],
   );
-  return { date: request.date, granted, alreadyGranted: others!.paid, ms: elapsed(started) };
+  return { date: request.date, granted, alreadyGranted: others!.paid, refused, ms: elapsed(started) };
 }
 
 type Claim = { completed: true; granted: number } | { runId: number; from: number };
@@ -115,41 +117,38 @@ async function claimDate(em: EntityManager, settings: GrantSettings, request: Gr
 
 /**
  * Pays the next `chunkSize` users after `after` who lack the day's grant, in one transaction:
- * balances, ledger rows and the run's progress together. Under the advisory lock the chunk's
- * snapshot is taken after any other grant chunk committed, so its check for the key sees them.
+ * through credits_apply_each (the ledger's set-based writer: every rule of the ledger, the
+ * ceiling included), with the run's progress. Under the advisory lock the chunk's key check runs
+ * after any other grant chunk committed, so it sees their payments.
  */
 async function grantChunk(em: EntityManager, settings: GrantSettings, date: string, runId: number, after: number) {
   return transaction(em, async (sql) => {
     await sql(`select pg_advisory_xact_lock(hashtext('credits.daily_grant'))`, []);
-    const [result] = await sql<{ seen: number; paid: number; last_user_id: number | null; owned: number }>(
-      `with bound as (
-         select max(user_id) as last_user_id, count(*)::int as seen
-           from (select user_id from credits where user_id > $1 order by user_id limit $2) chunk
-       ), paid as (
-         -- A primary-key range (an index range scan), and a per-user probe of the unique
-         -- (user_id, idempotency_key) index: both stay cheap whatever the table sizes.
-         update credits c set balance = c.balance + $3, updated_at = now()
-          where c.user_id > $1 and c.user_id <= (select last_user_id from bound)
-            and (select t.id from credit_transactions t where t.user_id = c.user_id and t.idempotency_key = $4) is null
-         returning c.user_id, c.balance
-       ), ledger as (
-         insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, idempotency_key)
-         select user_id, 'grant', $3, balance - $3, balance, 'Daily grant', $4 from paid
+    const [result] = await sql<{ seen: number; paid: number; refused: number; last_user_id: number | null; owned: number }>(
+      `with chunk as (
+         -- A primary-key range: an index range scan, cheap whatever the table's size.
+         select coalesce(array_agg(user_id order by user_id), '{}') as ids, max(user_id) as last_user_id, count(*)::int as seen
+           from (select user_id from credits where user_id > $1 order by user_id limit $2) next
+       ), applied as (
+         select e.outcome from chunk, credits_apply_each(chunk.ids, 'grant', $3, 'Daily grant', $4) e
        ), progress as (
          update grant_runs
-            set users_granted = users_granted + (select count(*) from paid),
-                last_user_id = coalesce((select last_user_id from bound), last_user_id),
+            set users_granted = users_granted + (select count(*) from applied where outcome = 'applied'),
+                last_user_id = coalesce((select last_user_id from chunk), last_user_id),
                 heartbeat_at = now()
           where id = $5 and status = 'running'
          returning id
        )
-       select bound.seen, (select count(*) from paid)::int as paid, bound.last_user_id, (select count(*) from progress)::int as owned
-         from bound`,
+       select chunk.seen, chunk.last_user_id,
+              (select count(*) from applied where outcome = 'applied')::int as paid,
+              (select count(*) from applied where outcome <> 'applied')::int as refused,
+              (select count(*) from progress)::int as owned
+         from chunk`,
       [after, settings.chunkSize, settings.amount, grantKey(date), runId],
     );
     // Our lease was taken over (we were silent too long): undo this chunk and stop; the new owner pays.
     if (result!.owned === 0) throw new Error(`grant run ${runId} lost its lease for ${date}`);
-    return { seen: result!.seen, paid: result!.paid, lastUserId: result!.last_user_id ?? after };
+    return { seen: result!.seen, paid: result!.paid, refused: result!.refused, lastUserId: result!.last_user_id ?? after };
   });
 }
 

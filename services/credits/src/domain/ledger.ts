@@ -21,14 +21,15 @@ import { decodeCursor, toPage } from './pagination';
 import { idOrExternalId, resolveUserId } from './users';
 
 /**
- * The ledger. Its rules, kept by the `credits_apply` function and the tables' constraints (see
- * the ledger migrations), not by this file:
+ * The ledger. Its rules are kept by the `credits_apply` family of SQL functions and the tables'
+ * constraints (src/db/ledger.sql, where each rule is stated beside the code that keeps it), not
+ * by this file:
  * - every balance change is one credit_transactions row, written in the same transaction, so a
  *   user's balance always equals the sum of their transaction amounts;
- * - no change takes a balance below zero, however many run at once;
+ * - no change takes a balance below zero, or above MAX_BALANCE, however many run at once;
  * - a change sent again with its idempotency key is applied once.
  * This file turns requests into calls of that function (combined per user when they queue up on
- * a busy one: see combiner.ts), and its outcomes into results or errors.
+ * a busy one: see db/combiner.ts), and its outcomes into results or errors.
  */
 
 /** A row of credit_transactions as PostgreSQL returns it: numerics as exact strings. */
@@ -66,7 +67,14 @@ interface Pending extends PerUser {
   hash: string | null;
 }
 
-const APPLY_MANY = `select r.ord, r.outcome, r.current_balance, (r.tx).*
+/** A ledger row's columns, by name: never `*`, which an operator's own column could disturb. */
+const TRANSACTION_COLUMNS = `t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
+  t.usage_record_id, t.idempotency_key, t.created_at`;
+
+const APPLY_MANY = `select r.ord, r.outcome, r.current_balance, r.tx_id as id, r.tx_user_id as user_id, r.tx_type as type,
+       r.tx_amount as amount, r.tx_balance_before as balance_before, r.tx_balance_after as balance_after,
+       r.tx_description as description, r.tx_reference_id as reference_id, r.tx_usage_record_id as usage_record_id,
+       r.tx_idempotency_key as idempotency_key, r.tx_created_at as created_at
   from credits_apply_many($1, $2, $3, $4, $5, $6, $7, $8, $9) r order by r.ord`;
 
 /** Changes queued up meanwhile go to the database together: one `credits_apply_many` call. */
@@ -166,7 +174,7 @@ export async function listTransactions(em: EntityManager, i: TransactionsInput):
   const userId = await resolveUserId(em, i.userId);
   const rows = await query<TransactionRow>(
     em,
-    `select t.* from credit_transactions t
+    `select ${TRANSACTION_COLUMNS} from credit_transactions t
       where t.user_id = $1
         and ($2::text is null or t.type = $2)
         and ($3::timestamptz is null or t.created_at >= $3)

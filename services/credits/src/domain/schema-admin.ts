@@ -34,10 +34,13 @@ const quote = (name: string) => `"${name}"`; // names are checked identifiers: n
 
 /**
  * The service's own tables and their columns, from the ORM's metadata: protected from change.
- * The migrations table is the migrator's, not an entity: every column of it is protected (`all`).
+ * The tables that are no entity (the migrators', the failed-attempt counts) are protected with
+ * every column of theirs (`all`).
  */
+const OWN_TABLES_BESIDES_ENTITIES = ['mikro_orm_migrations', 'repeatable_migrations', 'auth_failures'];
+
 function ownSchema(em: EntityManager): Map<string, Set<string> | 'all'> {
-  const own = new Map<string, Set<string> | 'all'>([['mikro_orm_migrations', 'all']]);
+  const own = new Map<string, Set<string> | 'all'>(OWN_TABLES_BESIDES_ENTITIES.map((table) => [table, 'all']));
   for (const meta of em.getMetadata().getAll().values()) {
     if (!meta.tableName) continue;
     const columns = new Set<string>();
@@ -155,7 +158,7 @@ export async function dropTable(em: EntityManager, i: DropTableInput, by: string
 export async function schemaHistory(em: EntityManager, i: { limit: number; cursor?: string | undefined; offset: number }): Promise<SchemaChangePage> {
   const rows = await query<{ id: number; principal: string; operation: string; table_name: string; column_name: string | null; sql: string[]; created_at: Date }>(
     em,
-    `select * from schema_changes where ($1::int is null or id < $1) order by id desc limit $2 offset $3`,
+    `select id, principal, operation, table_name, column_name, sql, created_at from schema_changes where ($1::int is null or id < $1) order by id desc limit $2 offset $3`,
     [decodeCursor(i.cursor, 'integer'), i.limit + 1, i.offset],
   );
   const changes = rows.map((r) => ({ id: r.id, principal: r.principal, operation: r.operation, table: r.table_name, column: r.column_name, sql: r.sql, createdAt: r.created_at }));

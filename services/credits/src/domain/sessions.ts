@@ -44,6 +44,11 @@ interface SessionRow {
   request_hash: string | null;
 }
 
+/** Columns by name, never `*`: an operator's own column could disturb it. */
+const SESSION_COLUMNS = `id, session_id, user_id, title, metadata, status, message_count, total_tokens, total_cost_usd, created_at, updated_at, request_hash`;
+const MESSAGE_COLUMNS = (alias: string) =>
+  ['id', 'role', 'content', 'message_type', 'tokens_used', 'cost_usd', 'created_at', 'request_hash'].map((c) => `${alias}.${c}`).join(', ');
+
 interface MessageRow {
   id: string;
   session_uuid: string;
@@ -64,13 +69,13 @@ export async function createSession(em: EntityManager, i: CreateSessionInput): P
     `insert into sessions (user_id, title, metadata, idempotency_key, request_hash)
      select u.id, $3, $4, $5, $6 from users u where u.id = $1 or u.external_id = $2
      on conflict (user_id, idempotency_key) do nothing
-     returning *`,
+     returning ${SESSION_COLUMNS}`,
     [...idOrExternalId(i.userId), i.title ?? null, i.metadata === undefined ? null : JSON.stringify(i.metadata), key, hash],
   );
   if (created) return { ...toSession(created), replayed: false };
   // Nothing inserted: no such user, or this key was used before (by a retry of this call, or not).
   const userId = await resolveUserId(em, i.userId);
-  const [earlier] = await query<SessionRow>(em, `select * from sessions where user_id = $1 and idempotency_key = $2`, [userId, key]);
+  const [earlier] = await query<SessionRow>(em, `select ${SESSION_COLUMNS} from sessions where user_id = $1 and idempotency_key = $2`, [userId, key]);
   if (!earlier) throw userNotFound(i.userId);
   if (earlier.request_hash !== hash) throw idempotencyKeyReused(key!);
   return { ...toSession(earlier), replayed: true };
@@ -81,7 +86,7 @@ export async function listSessions(em: EntityManager, i: ListSessionsInput): Pro
   const userId = await resolveUserId(em, i.userId);
   const rows = await query<SessionRow>(
     em,
-    `select * from sessions
+    `select ${SESSION_COLUMNS} from sessions
       where user_id = $1 and (not $2 or status = 'active') and ($3::int is null or id < $3)
       order by id desc limit $4 offset $5`,
     [userId, i.activeOnly, decodeCursor(i.cursor, 'integer'), i.limit + 1, i.offset],
@@ -94,7 +99,7 @@ export async function getSession(em: EntityManager, sessionId: string, owner?: n
 }
 
 async function findSession(em: EntityManager, sessionId: string, owner: number | undefined): Promise<SessionRow> {
-  const [row] = await query<SessionRow>(em, `select * from sessions where session_id = $1 and ($2::int is null or user_id = $2)`, [
+  const [row] = await query<SessionRow>(em, `select ${SESSION_COLUMNS} from sessions where session_id = $1 and ($2::int is null or user_id = $2)`, [
     sessionId,
     owner ?? null,
   ]);
@@ -112,7 +117,7 @@ export async function setSessionStatus(em: EntityManager, sessionId: string, sta
     em,
     `update sessions set status = $2, updated_at = case when status = $2 then updated_at else now() end
       where session_id = $1 and ($3::int is null or user_id = $3) and status = any($4::text[])
-      returning *`,
+      returning ${SESSION_COLUMNS}`,
     [sessionId, status, owner ?? null, from],
   );
   if (moved) return toSession(moved);
@@ -142,7 +147,7 @@ export async function addMessage(em: EntityManager, i: AddMessageInput, owner?: 
        )
        insert into session_messages (session_id, role, content, message_type, tokens_used, cost_usd, idempotency_key, request_hash)
        select id, $3, $4, $5, $6, $7, $8, $9 from session
-       returning *, (select session_id from session) as session_uuid`,
+       returning ${MESSAGE_COLUMNS('session_messages')}, (select session_id from session) as session_uuid`,
       [i.sessionId, owner ?? null, i.role, i.content, i.messageType, i.tokensUsed, i.costUsd ?? 0, key, hash, OPEN_SESSION_STATUSES],
     );
     if (added) return { ...toMessage(added), replayed: false };
@@ -155,7 +160,7 @@ export async function addMessage(em: EntityManager, i: AddMessageInput, owner?: 
   if (key !== null) {
     const [earlier] = await query<MessageRow>(
       em,
-      `select m.*, $3::uuid as session_uuid from session_messages m where m.session_id = $1 and m.idempotency_key = $2`,
+      `select ${MESSAGE_COLUMNS('m')}, $3::uuid as session_uuid from session_messages m where m.session_id = $1 and m.idempotency_key = $2`,
       [session.id, key, i.sessionId],
     );
     if (earlier) {
@@ -175,7 +180,7 @@ export async function listMessages(em: EntityManager, i: MessagesInput, owner?: 
   const session = await findSession(em, i.sessionId, owner);
   const rows = await query<MessageRow>(
     em,
-    `select m.*, $4::uuid as session_uuid from session_messages m
+    `select ${MESSAGE_COLUMNS('m')}, $4::uuid as session_uuid from session_messages m
       where m.session_id = $1 and ($2::bigint is null or m.id > $2)
       order by m.id limit $3 offset $5`,
     [session.id, decodeCursor(i.cursor, 'bigint'), i.limit + 1, i.sessionId, i.offset],

@@ -45,8 +45,12 @@ interface UsageRow {
 
 type RecordRow = UsageRow & { outcome: string; current_balance: string | null; balance_after: string | null };
 
-const RECORD_MANY = `select r.outcome, r.current_balance, (r.tx).balance_after, (r.rec).*,
-       (select s.session_id from sessions s where s.id = (r.rec).session_id) as session_uuid
+const RECORD_MANY = `select r.outcome, r.current_balance, r.balance_after, r.r_id as id, r.r_user_id as user_id,
+       r.r_session_uuid as session_uuid, r.r_endpoint as endpoint, r.r_event_type as event_type,
+       r.r_credits_charged as credits_charged, r.r_cost_usd as cost_usd, r.r_tokens_used as tokens_used,
+       r.r_prompt_tokens as prompt_tokens, r.r_completion_tokens as completion_tokens, r.r_model_name as model_name,
+       r.r_provider as provider, r.r_tool_name as tool_name, r.r_operation_name as operation_name, r.r_metadata as metadata,
+       r.r_transaction_id as transaction_id, r.r_idempotency_key as idempotency_key, r.r_created_at as created_at
   from usage_record_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) r
  order by r.ord`;
 
@@ -104,7 +108,11 @@ export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promi
   }
 }
 
-const SELECT = `select u.*, s.session_id as session_uuid from usage_records u left join sessions s on s.id = u.session_id`;
+/** A usage record's columns, by name (never `*`: an operator's own column could disturb it), with its session's public id. */
+const SELECT = `select u.id, u.user_id, u.endpoint, u.event_type, u.credits_charged, u.cost_usd, u.tokens_used, u.prompt_tokens,
+       u.completion_tokens, u.model_name, u.provider, u.tool_name, u.operation_name, u.metadata, u.transaction_id,
+       u.idempotency_key, u.created_at, s.session_id as session_uuid
+  from usage_records u left join sessions s on s.id = u.session_id`;
 
 /** Newest first; `from` and `to` bound `createdAt`, both inclusive. */
 export async function listUsage(em: EntityManager, i: ListUsageInput): Promise<UsagePage> {

@@ -16,7 +16,7 @@ export async function observeGrant(run: Promise<GrantResult>, log: Logger, metri
   }
   log.info(
     { grant: result, trigger },
-    `daily grant ${result.date}: ${result.granted} users paid, ${result.alreadyGranted} already paid, in ${result.ms} ms`,
+    `daily grant ${result.date}: ${result.granted} users paid, ${result.alreadyGranted} already paid, ${result.refused} at the ceiling, in ${result.ms} ms`,
   );
   metrics.grantFinished(result, amount);
   return result;

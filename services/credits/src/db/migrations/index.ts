@@ -12,6 +12,7 @@ import { Migration20261126022000_ledger_apply_many } from './Migration2026112602
 import { Migration20261126023000_usage_record_many } from './Migration20261126023000_usage_record_many';
 import { Migration20261204160204_users_idempotency_scope } from './Migration20261204160204_users_idempotency_scope';
 import { Migration20261204170000_auth_failures } from './Migration20261204170000_auth_failures';
+import { Migration20261204180000_ledger_functions_repeatable } from './Migration20261204180000_ledger_functions_repeatable';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -27,4 +28,5 @@ export const migrations = [
   { name: 'Migration20261126023000_usage_record_many', class: Migration20261126023000_usage_record_many },
   { name: 'Migration20261204160204_users_idempotency_scope', class: Migration20261204160204_users_idempotency_scope },
   { name: 'Migration20261204170000_auth_failures', class: Migration20261204170000_auth_failures },
+  { name: 'Migration20261204180000_ledger_functions_repeatable', class: Migration20261204180000_ledger_functions_repeatable },
 ];
