@@ -10,6 +10,7 @@ import { Migration20261124212300_usage_daily_triggers } from './Migration2026112
 import { Migration20261124214759_schema_changes } from './Migration20261124214759_schema_changes';
 import { Migration20261126022000_ledger_apply_many } from './Migration20261126022000_ledger_apply_many';
 import { Migration20261126023000_usage_record_many } from './Migration20261126023000_usage_record_many';
+import { Migration20261204160848_ledger_recharge_reference } from './Migration20261204160848_ledger_recharge_reference';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -23,4 +24,5 @@ export const migrations = [
   { name: 'Migration20261124214759_schema_changes', class: Migration20261124214759_schema_changes },
   { name: 'Migration20261126022000_ledger_apply_many', class: Migration20261126022000_ledger_apply_many },
   { name: 'Migration20261126023000_usage_record_many', class: Migration20261126023000_usage_record_many },
+  { name: 'Migration20261204160848_ledger_recharge_reference', class: Migration20261204160848_ledger_recharge_reference },
 ];
