@@ -304,4 +304,15 @@ describe('7. seed 004 paging: limit clamped, offset with cursors', () => {
     }
     expect((await call('GET', `${base}?limit=0`)).status).toBe(400);
   });
+
+  it('the OpenAPI document says so: both headers on every list, and the cursor parameter', async () => {
+    const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters: { name: string }[]; responses: { 200: { headers?: Record<string, { description: string }> } } }>>;
+    };
+    for (const path of ['/api/v1/users/{user_id}/usage', '/api/v1/users/{user_id}/sessions', '/api/v1/sessions/{session_id}/messages', '/api/v1/users/{user_id}/credits/transactions']) {
+      const get = document.paths[path]!.get!;
+      expect(Object.keys(get.responses[200].headers ?? {}), path).toEqual(['x-limit-clamped', 'x-next-cursor']);
+      expect(get.parameters.map((p) => p.name), path).toEqual(expect.arrayContaining(['limit', 'offset', 'cursor']));
+    }
+  });
 });

@@ -259,7 +259,7 @@ export const creditsRoutes: AnyRoute[] = [
   seed({
     method: 'POST',
     path: '/api/schema/update',
-    summary: `One ALTER TABLE statement, parsed and never run: ${SUPPORTED_SCHEMA_STATEMENTS}`,
+    summary: `Change the schema with SQL text, parsed and never run; supported is ${SUPPORTED_SCHEMA_STATEMENTS}`,
     body: z.object({ sql: z.string() }),
     call: (api, { body }) => api.schema.update({ sql: body.sql }),
     response: message,
