@@ -94,6 +94,7 @@ describe("3. FastAPI's (Pydantic 2's) validation errors", () => {
       expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(422);
       expect((res.body.detail as unknown[])[0], `${method} ${path} ${JSON.stringify(body)}`).toMatchObject(expected as object);
     }
+    expect(await call('GET', '/users/%E0%A4%A')).toMatchObject({ status: 422, body: { detail: [{ type: 'value_error', loc: ['path', 'user_id'], input: '%E0%A4%A' }] } });
     const malformed = await call('POST', `/api/credits/${id}/add`, undefined, '{"amount": ');
     expect(malformed.status).toBe(422);
     expect(malformed.body.detail).toEqual([{ type: 'json_invalid', loc: ['body', 11], msg: 'JSON decode error' }]);

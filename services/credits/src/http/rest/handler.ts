@@ -45,9 +45,10 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
       return true;
     }
     const { route } = match;
-    const values = match.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
-    const sent: Sent = { path: Object.fromEntries(match.names.map((name, i) => [name, values[i]])), query: Object.fromEntries(url.searchParams), body: {} };
+    const values = match.pattern.exec(url.pathname)!.slice(1);
+    const sent: Sent = { path: {}, query: Object.fromEntries(url.searchParams), body: {} };
     try {
+      sent.path = Object.fromEntries(match.names.map((name, i) => [name, decodePathValue(name, values[i]!)]));
       if (route.body) sent.body = await readJson(req);
       const request = parseAll(route, sent);
       const auth = route.public
@@ -110,6 +111,14 @@ const issue = (location: InputIssue['location'], path: (string | number)[], mess
   message,
   ...(input !== undefined && { input }),
 });
+
+function decodePathValue(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new InputError([issue('path', [name], 'must be valid percent-encoding', value)]);
+  }
+}
 
 function valueAt(value: unknown, path: (string | number)[]): unknown {
   return path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined), value);
