@@ -120,6 +120,15 @@ describe("3. FastAPI's (Pydantic 2's) validation errors", () => {
     expect((await call('POST', `/api/credits/${id}/add`, { amount: '' })).status).toBe(422);
     expect((await call('POST', `/api/credits/${id}/add`, { amount: '1.00001' })).body.detail).toMatchObject([{ type: 'value_error', input: '1.00001' }]);
     expect((await call('POST', `/api/credits/${id}/deduct`, { amount: '-5' })).body).toEqual({ detail: 'Amount must be positive' });
+    // A long string of digits is refused at once (the pattern does not backtrack), and not echoed back whole.
+    const started = performance.now();
+    const long = await call('POST', `/api/credits/${id}/add`, { amount: `${'1'.repeat(500_000)}x` });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(long).toMatchObject({ status: 422, body: { detail: [{ type: 'float_parsing', loc: ['body', 'amount'] }] } });
+    expect((long.body.detail as object[])[0]).not.toHaveProperty('input');
+    // Nested deeper than JSON can be written back: answered all the same.
+    const deep = await call('POST', `/api/credits/${id}/add`, undefined, `{"json":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    expect(deep).toMatchObject({ status: 422, body: { detail: [{ type: 'missing', loc: ['body', 'amount'], msg: 'Field required' }] } });
 
     await service.newUser({ externalId: 'auth0|strict' });
     const strict = await call('POST', `/api/v1/users/${encodeURIComponent('auth0|strict')}/credits/recharge`, { amount: '10' });

@@ -131,7 +131,7 @@ function checkedValue(type: ColumnType, value: string | number | boolean): strin
       return String(n);
     }
     case 'float': {
-      const n = typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) ? Number(value) : value;
+      const n = typeof value === 'string' && /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i.test(value.trim()) ? Number(value) : value;
       if (typeof n !== 'number' || !Number.isFinite(n)) throw fail('must be a finite number');
       return String(n);
     }

@@ -8,7 +8,23 @@ import type { AnyRoute, InputIssue } from './route';
  */
 export function pydanticError(issue: InputIssue, route: AnyRoute) {
   const [type, msg] = pydanticKind(issue, route) ?? ['value_error', issue.message];
-  return { type, loc: [issue.location, ...issue.path], msg, ...(issue.input !== undefined && { input: issue.input }) };
+  return { type, loc: [issue.location, ...issue.path], msg, ...echoed(issue.input) };
+}
+
+/** Longest `input` echoed back, as JSON. */
+const MAX_ECHO = 4_096;
+
+/**
+ * The value sent, echoed as Pydantic does; left out when its JSON is longer than MAX_ECHO, or
+ * nested deeper than JSON.stringify can go: an answer stays small, and always writable.
+ */
+function echoed(input: unknown): { input?: unknown } {
+  if (input === undefined) return {};
+  try {
+    return JSON.stringify(input).length <= MAX_ECHO ? { input } : {};
+  } catch {
+    return {};
+  }
 }
 
 function pydanticKind(issue: InputIssue, route: AnyRoute): [string, string] | undefined {

@@ -14,8 +14,9 @@ const tag = 'Credits (seeds 000-002)';
  * Numbers as Pydantic's lax mode takes them: a JSON number, or a string holding one ("10",
  * "10.5"). Booleans and anything else stay refused (the surface reports Pydantic's type names).
  */
-const numericText = (pattern: RegExp) => z.string().regex(pattern).transform(Number);
-const laxNumber = z.union([z.number(), numericText(/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/)]);
+const numericText = (pattern: RegExp) => z.string().max(100).regex(pattern).transform(Number);
+// Unambiguous (digits, then a point only before more): no backtracking on a long string of digits.
+const laxNumber = z.union([z.number(), numericText(/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/)]);
 const laxInt = z.union([z.int(), numericText(/^\s*[+-]?\d+\s*$/)]);
 
 /** FastAPI writes a naive UTC datetime with microseconds: 2025-01-14T12:30:45.123456, no zone. */
