@@ -19,7 +19,7 @@ const numericText = (pattern: RegExp) => z.string().max(100).regex(pattern).tran
 const laxNumber = z.union([z.number(), numericText(/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/)]);
 const laxInt = z.union([z.int(), numericText(/^\s*[+-]?\d+\s*$/)]);
 
-/** FastAPI writes a naive UTC datetime with microseconds: 2025-01-14T12:30:45.123456, no zone. */
+/** FastAPI writes a naive UTC datetime with six fractional digits, no zone (2025-01-14T12:30:45.123456); ours carry milliseconds. */
 const fastapiTime = (at: Date) => at.toISOString().replace('Z', '000');
 
 const userId = z.object({ user_id: laxInt });
