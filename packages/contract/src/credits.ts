@@ -12,6 +12,7 @@ export const rechargeInput = z.object({
   userId: userRef,
   amount,
   description: text(500).optional(),
+  /** A payment's id: credits the user once. Sent again with the same amount it replays the first recharge; with another, CONFLICT (REFERENCE_REUSED). */
   referenceId: text(255).optional(),
   idempotencyKey: idempotencyKey.optional(),
 });

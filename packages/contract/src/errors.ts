@@ -34,6 +34,7 @@ export type ErrorDetails =
   | { reason: 'EXTERNAL_ID_TAKEN'; externalId: string }
   | { reason: 'INSUFFICIENT_CREDITS'; balance: number; required: number }
   | { reason: 'IDEMPOTENCY_KEY_REUSED'; idempotencyKey: string }
+  | { reason: 'REFERENCE_REUSED'; referenceId: string; amount: number; transactionId: number }
   | { reason: 'BALANCE_LIMIT'; limit: number }
   | { reason: 'MISSING_CREDENTIALS' }
   | { reason: 'INVALID_CREDENTIALS' }

@@ -31,7 +31,11 @@ export const columnDefault = z.union([storableString().max(1_000), z.number(), z
 
 export const columnDefinition = z.object({
   name: identifier,
-  /** integer, bigint, numeric(p,s), text, varchar(n), boolean, date, timestamptz, jsonb, uuid, or the seed spellings (INT, VARCHAR(255), DECIMAL(10,2), INT AUTO_INCREMENT PRIMARY KEY). */
+  /**
+   * integer, smallint, bigint, numeric(p,s), real, double precision, text, varchar(n), char(n), boolean, date, timestamp,
+   * timestamptz, jsonb, uuid, or the MySQL spellings of seed 000 (INT, INT UNSIGNED, MEDIUMINT, TINYINT(1), BOOL, DECIMAL(10,2),
+   * FLOAT, DOUBLE, CHAR(n), VARCHAR(255), MEDIUMTEXT, LONGTEXT, DATETIME, TIMESTAMP, JSON, INT AUTO_INCREMENT PRIMARY KEY).
+   */
   type: z.string().min(1).max(60),
   nullable: z.boolean().default(true),
   default: columnDefault.optional(),
@@ -52,7 +56,10 @@ export type DropTableInput = z.output<typeof dropTableInput>;
 
 export const columnInfo = z.object({
   name: z.string(),
+  /** PostgreSQL's name of the type (`character varying(255)`). */
   type: z.string(),
+  /** The type as MySQL shows it (`varchar(255)`, `int`, `tinyint(1)`; a MySQL spelling it was declared with, e.g. `mediumtext`): seed 000's describe. */
+  mysqlType: z.string(),
   nullable: z.boolean(),
   /** PRI, UNI or empty, as the seed reports keys. */
   key: z.enum(['PRI', 'UNI', '']),
@@ -70,6 +77,20 @@ export type TableDescription = z.output<typeof tableDescription>;
 /** The outcome of a change: the SQL (run, or only shown for a dry run) and its audit record. */
 export const schemaChangeResult = z.object({ sql: z.array(z.string()), applied: z.boolean(), changeId: z.number().nullable() });
 export type SchemaChangeResult = z.output<typeof schemaChangeResult>;
+
+/** What `schema.update` takes: its refusals name it. */
+export const SUPPORTED_SCHEMA_STATEMENTS =
+  'one statement: ALTER TABLE <table> ADD [COLUMN] <column> <type> [NULL | NOT NULL] [DEFAULT <literal>], or ALTER TABLE <table> DROP [COLUMN] <column>';
+
+/** One ALTER TABLE statement (MySQL or PostgreSQL syntax), parsed, never run: ADD COLUMN or DROP COLUMN, mapped onto addColumn or dropColumn. */
+export const schemaStatementInput = z.object({ sql: z.string().min(1).max(10_000), dryRun });
+export type SchemaStatementInput = z.output<typeof schemaStatementInput>;
+export const schemaStatementResult = schemaChangeResult.extend({
+  operation: z.enum(['add_column', 'drop_column']),
+  table: z.string(),
+  column: z.string(),
+});
+export type SchemaStatementResult = z.output<typeof schemaStatementResult>;
 
 export const schemaChange = z.object({
   id: z.number(),

@@ -27,9 +27,9 @@ const PATH_VARIABLES: Record<string, Record<string, string>> = {
   session_id: { any: '{{sessionId}}' },
 };
 
-/** Names the examples create, made unique per run so the collection can run again on the same service. */
-const PER_RUN: Record<string, string> = { products: '{{tableName}}', phone: '{{columnName}}', bonus_points: '{{bonusColumn}}' };
-const perRun = (value: unknown): unknown => (typeof value === 'string' ? (PER_RUN[value] ?? value) : value);
+/** Names the examples create, made unique per run so the collection can run again on the same service (in SQL text too). */
+const PER_RUN: Record<string, string> = { products: '{{tableName}}', phone: '{{columnName}}', bonus_points: '{{bonusColumn}}', nickname: '{{nicknameColumn}}' };
+const perRun = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/\w+/g, (word) => PER_RUN[word] ?? word) : value);
 
 /** What a request's answer sets for the ones after it. */
 const CAPTURES: Record<string, string[]> = {
@@ -110,6 +110,7 @@ export function postmanCollection(document: ReturnType<typeof openApiDocument>) 
             "  pm.collectionVariables.set('tableName', `postman_${run}`);",
             "  pm.collectionVariables.set('columnName', `phone_${run}`);",
             "  pm.collectionVariables.set('bonusColumn', `bonus_${run}`);",
+            "  pm.collectionVariables.set('nicknameColumn', `nickname_${run}`);",
             '}',
           ],
         },

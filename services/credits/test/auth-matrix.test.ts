@@ -111,6 +111,7 @@ const procedures: [string, Allowed, Call][] = [
   ['schema.history', [], (c) => c.schema.history.query({})],
   ['schema.createTable', [], (c) => c.schema.createTable.mutate({ table: 'matrix', columns: [{ name: 'id', type: 'integer' }], dryRun: true })],
   ['schema.addColumn', [], (c) => c.schema.addColumn.mutate({ table: 'users', column: { name: 'matrix', type: 'text' }, dryRun: true })],
+  ['schema.update', [], (c) => c.schema.update.mutate({ sql: 'ALTER TABLE users ADD COLUMN matrix2 TEXT', dryRun: true })],
   ['schema.dropColumn', [], (c) => c.schema.dropColumn.mutate({ table: 'users', column: 'email', dryRun: true }).catch(protectedIsAllowed)],
   ['schema.dropTable', [], (c) => c.schema.dropTable.mutate({ table: 'users', dryRun: true }).catch(protectedIsAllowed)],
   ['apiKeys.create', [], (c) => c.apiKeys.create.mutate({ name: 'made in the matrix', scope: 'service' })],

@@ -30,9 +30,9 @@ describe('the seed examples', () => {
     expect(products.body).toEqual({
       table: 'products',
       columns: [
-        { field: 'id', type: 'integer', null: 'NO', key: 'PRI', default: null, extra: 'auto_increment' },
-        { field: 'name', type: 'character varying(255)', null: 'NO', key: '', default: null, extra: '' },
-        { field: 'price', type: 'numeric(10,2)', null: 'YES', key: '', default: '0.00', extra: '' },
+        { field: 'id', type: 'int', null: 'NO', key: 'PRI', default: null, extra: 'auto_increment' },
+        { field: 'name', type: 'varchar(255)', null: 'NO', key: '', default: null, extra: '' },
+        { field: 'price', type: 'decimal(10,2)', null: 'YES', key: '', default: '0.00', extra: '' },
       ],
     });
     expect((await rest('GET', '/api/schema/tables')).body.tables).toEqual(expect.arrayContaining(['users', 'credits', 'products']));

@@ -14,6 +14,9 @@
 --      migrator from the contract's constant, so the ceiling is defined once).
 --   5. An idempotency key is used once per user: the same request again replays the first result,
 --      another request with it is refused (the unique index backs it, checked under the lock).
+--   6. A recharge's reference (a payment's id) credits a user once: the same reference and amount
+--      replay the first recharge, another amount is refused (a partial unique index on
+--      recharge_reference backs it, checked under the lock).
 --
 -- No `*` and no whole-row values of tables: operators may add columns to any of them (schema
 -- management), and a column of theirs must never shadow one of ours. For the same reason every
@@ -42,9 +45,11 @@ returns text language sql immutable as $$
   end
 $$;
 
--- One change to one user's balance. Outcomes: applied, replayed (same key, same request hash:
--- the original row, nothing written), key_reused (same key, another request), insufficient,
--- balance_limit, user_not_found. The tx_ columns are the ledger row written (or replayed).
+-- One change to one user's balance. Outcomes: applied, replayed (same key, same request hash, or
+-- a recharge's reference with the same amount: the original row, nothing written), key_reused
+-- (same key, another request), reference_reused (a recharge's reference, another amount),
+-- insufficient, balance_limit, user_not_found. The tx_ columns are the ledger row written (or
+-- replayed).
 create or replace function credits_apply(
   p_user_id integer,
   p_external_id text,
@@ -99,6 +104,20 @@ begin
     end if;
   end if;
 
+  -- Rule 6.
+  if p_type = 'recharge' and p_reference_id is not null then
+    select t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
+           t.usage_record_id, t.idempotency_key, t.created_at
+      into tx_id, tx_user_id, tx_type, tx_amount, tx_balance_before, tx_balance_after, tx_description, tx_reference_id,
+           tx_usage_record_id, tx_idempotency_key, tx_created_at
+      from credit_transactions t
+     where t.user_id = v_user and t.recharge_reference = p_reference_id;
+    if found then
+      outcome := case when tx_amount = p_amount then 'replayed' else 'reference_reused' end;
+      return;
+    end if;
+  end if;
+
   -- Rules 3 and 4.
   v_after := credits_next_balance(p_type, current_balance, p_amount);
   outcome := credits_refusal(v_after);
@@ -111,10 +130,11 @@ begin
   -- Rule 1.
   update credits c set balance = v_after, updated_at = now() where c.user_id = v_user;
   insert into credit_transactions as t
-    (user_id, type, amount, balance_before, balance_after, description, reference_id, usage_record_id, idempotency_key, request_hash)
+    (user_id, type, amount, balance_before, balance_after, description, reference_id, usage_record_id, idempotency_key, request_hash,
+     recharge_reference)
   values
     (v_user, p_type, v_after - current_balance, current_balance, v_after, p_description, p_reference_id, p_usage_record_id,
-     p_idempotency_key, p_request_hash)
+     p_idempotency_key, p_request_hash, case when p_type = 'recharge' then p_reference_id end)
   returning t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
             t.usage_record_id, t.idempotency_key, t.created_at
        into tx_id, tx_user_id, tx_type, tx_amount, tx_balance_before, tx_balance_after, tx_description, tx_reference_id,

@@ -46,6 +46,15 @@ export const idempotencyKeyReused = (idempotencyKey: string) =>
     idempotencyKey,
   });
 
+/** A recharge's reference credits once: sent again with another amount, it is not a retry of the first. */
+export const referenceReused = (referenceId: string, amount: number, transactionId: number) =>
+  new DomainError('CONFLICT', `Reference ${referenceId} already credited ${amount} (transaction ${transactionId}); a recharge with another amount cannot reuse it`, {
+    reason: 'REFERENCE_REUSED',
+    referenceId,
+    amount,
+    transactionId,
+  });
+
 export const balanceLimit = () =>
   new DomainError('BAD_REQUEST', `The balance would exceed the maximum of ${MAX_BALANCE}`, { reason: 'BALANCE_LIMIT', limit: MAX_BALANCE });
 

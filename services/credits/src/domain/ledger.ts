@@ -15,7 +15,7 @@ import type {
 import type { EntityManager } from '../db/orm';
 import { query } from '../db/sql';
 import { combinedPerUser, type PerUser } from '../db/combiner';
-import { balanceLimit, idempotencyKeyReused, insufficientCredits, usageRecordNotFound, userNotFound } from './errors';
+import { balanceLimit, idempotencyKeyReused, insufficientCredits, referenceReused, usageRecordNotFound, userNotFound } from './errors';
 import { requestHash } from './idempotency';
 import { decodeCursor, toPage } from './pagination';
 import { idOrExternalId, resolveUserId } from './users';
@@ -27,7 +27,9 @@ import { idOrExternalId, resolveUserId } from './users';
  * - every balance change is one credit_transactions row, written in the same transaction, so a
  *   user's balance always equals the sum of their transaction amounts;
  * - no change takes a balance below zero, or above MAX_BALANCE, however many run at once;
- * - a change sent again with its idempotency key is applied once.
+ * - a change sent again with its idempotency key is applied once;
+ * - a recharge's reference credits a user once: the same reference and amount replay the first
+ *   recharge, another amount is a CONFLICT.
  * This file turns requests into calls of that function (combined per user when they queue up on
  * a busy one: see db/combiner.ts), and its outcomes into results or errors.
  */
@@ -48,7 +50,7 @@ interface TransactionRow {
 }
 
 interface ApplyRow extends TransactionRow {
-  outcome: 'applied' | 'replayed' | 'key_reused' | 'insufficient' | 'balance_limit' | 'user_not_found';
+  outcome: 'applied' | 'replayed' | 'key_reused' | 'reference_reused' | 'insufficient' | 'balance_limit' | 'user_not_found';
   current_balance: string | null;
 }
 
@@ -106,6 +108,8 @@ async function apply(em: EntityManager, userId: UserRef, change: Change, idempot
       return { ...toTransaction(row), replayed: true };
     case 'key_reused':
       throw idempotencyKeyReused(idempotencyKey!);
+    case 'reference_reused':
+      throw referenceReused(change.referenceId!, Number(row.amount), Number(row.id));
     case 'insufficient':
       throw insufficientCredits(Number(row.current_balance), Number(change.amount));
     case 'balance_limit':

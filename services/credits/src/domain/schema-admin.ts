@@ -1,19 +1,24 @@
-import type {
-  AddColumnInput,
-  ColumnDefinition,
-  ColumnInfo,
-  CreateTableInput,
-  DropColumnInput,
-  DropTableInput,
-  SchemaChangePage,
-  SchemaChangeResult,
-  TableDescription,
+import {
+  type AddColumnInput,
+  addColumnInput,
+  type ColumnDefinition,
+  type ColumnInfo,
+  type CreateTableInput,
+  type DropColumnInput,
+  dropColumnInput,
+  type DropTableInput,
+  type SchemaChangePage,
+  type SchemaChangeResult,
+  type SchemaStatementInput,
+  type SchemaStatementResult,
+  type TableDescription,
 } from '@credits/contract';
 import type { EntityManager } from '../db/orm';
 import { query, transaction } from '../db/sql';
-import { defaultLiteral, parseColumnType } from './column-types';
+import { declaredComment, declaredFrom, defaultLiteral, mysqlType, parseColumnType } from './column-types';
 import { badRequest, DomainError } from './errors';
 import { decodeCursor, toPage } from './pagination';
+import { parseSchemaStatement } from './schema-statement';
 
 /**
  * Schema management (seeds 000 and 002), safe by construction:
@@ -54,6 +59,7 @@ interface ColumnRow {
   table_name: string;
   name: string;
   type: string;
+  comment: string | null;
   nullable: boolean;
   default: string | null;
   extra: string;
@@ -61,7 +67,7 @@ interface ColumnRow {
 }
 
 const COLUMNS = `
-  select c.relname as table_name, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
+  select c.relname as table_name, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, col_description(c.oid, a.attnum) as comment,
          not a.attnotnull as nullable, pg_get_expr(d.adbin, d.adrelid) as default,
          case when a.attidentity <> '' or pg_get_expr(d.adbin, d.adrelid) like 'nextval(%' then 'auto_increment' else '' end as extra,
          case when exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary and a.attnum = any(i.indkey)) then 'PRI'
@@ -99,11 +105,16 @@ async function describe(em: EntityManager, table: string | null): Promise<TableD
   const tables = new Map<string, ColumnInfo[]>();
   for (const row of await query<ColumnRow>(em, COLUMNS, [table])) {
     const columns = tables.get(row.table_name) ?? [];
-    const { table_name: _, ...column } = row;
+    const { table_name: _, comment, ...column } = row;
     const ownColumns = own.get(row.table_name);
     // An auto_increment column's default is its sequence: the seed shows null and says so in `extra`.
     const shown = column.extra === 'auto_increment' ? null : shownDefault(column.default);
-    columns.push({ ...column, default: shown, protected: ownColumns === 'all' || (ownColumns?.has(row.name) ?? false) });
+    columns.push({
+      ...column,
+      mysqlType: mysqlType(column.type, declaredFrom(comment)),
+      default: shown,
+      protected: ownColumns === 'all' || (ownColumns?.has(row.name) ?? false),
+    });
     tables.set(row.table_name, columns);
   }
   return [...tables].map(([name, columns]) => ({ table: name, protected: own.has(name), columns }));
@@ -125,7 +136,8 @@ export async function createTable(em: EntityManager, i: CreateTableInput, by: st
   const definitions = i.columns.map(columnSql);
   if (i.columns.filter((c) => parseColumnType(c.type).identity).length > 1) throw badRequest('columns: only one can be the primary key');
   if ((await listTables(em)).some((t) => t.name === i.table)) throw conflict(`Table ${i.table} already exists`);
-  return change(em, by, { operation: 'create_table', table: i.table }, [`create table ${quote(i.table)} (${definitions.join(', ')})`], i.dryRun);
+  const statements = [`create table ${quote(i.table)} (${definitions.join(', ')})`, ...i.columns.flatMap((c) => commentSql(i.table, c))];
+  return change(em, by, { operation: 'create_table', table: i.table }, statements, i.dryRun);
 }
 
 export async function addColumn(em: EntityManager, i: AddColumnInput, by: string): Promise<SchemaChangeResult> {
@@ -136,7 +148,7 @@ export async function addColumn(em: EntityManager, i: AddColumnInput, by: string
     throw protectedError(i.table, undefined, `Table ${i.table} belongs to the service: a column added to it must be nullable or have a default`);
   }
   const sql = `alter table ${quote(i.table)} add column ${columnSql(i.column)}`;
-  return change(em, by, { operation: 'add_column', table: i.table, column: i.column.name }, [sql], i.dryRun);
+  return change(em, by, { operation: 'add_column', table: i.table, column: i.column.name }, [sql, ...commentSql(i.table, i.column)], i.dryRun);
 }
 
 export async function dropColumn(em: EntityManager, i: DropColumnInput, by: string): Promise<SchemaChangeResult> {
@@ -152,6 +164,18 @@ export async function dropTable(em: EntityManager, i: DropTableInput, by: string
   const table = await describeTable(em, i.table);
   if (table.protected) throw protectedError(i.table, undefined, `Table ${i.table} belongs to the service and cannot be dropped`);
   return change(em, by, { operation: 'drop_table', table: i.table }, [`drop table ${quote(i.table)}`], i.dryRun);
+}
+
+/** An ALTER TABLE statement, parsed (never run) and done by addColumn or dropColumn, under their checks. */
+export async function applyStatement(em: EntityManager, i: SchemaStatementInput, by: string): Promise<SchemaStatementResult> {
+  const statement = parseSchemaStatement(i.sql);
+  const what = { operation: statement.operation, table: statement.table, column: typeof statement.column === 'string' ? statement.column : statement.column.name };
+  const input = statement.operation === 'add_column' ? addColumnInput : dropColumnInput;
+  const checked = input.safeParse({ ...statement, dryRun: i.dryRun });
+  if (!checked.success) throw badRequest(checked.error.issues.map((issue) => `sql: ${issue.path.join('.')} ${issue.message}`).join('; '));
+  const result =
+    statement.operation === 'add_column' ? await addColumn(em, checked.data as AddColumnInput, by) : await dropColumn(em, checked.data as DropColumnInput, by);
+  return { ...what, ...result };
 }
 
 /** Newest first. */
@@ -171,7 +195,14 @@ function columnSql(column: ColumnDefinition): string {
   const parts = [quote(column.name), type.sql];
   if (!column.nullable) parts.push('not null');
   if (column.default !== undefined) parts.push(`default ${defaultLiteral(type, column.default)}`);
+  if (type.range) parts.push(`check (${quote(column.name)} between ${type.range[0]} and ${type.range[1]})`);
   return parts.join(' ');
+}
+
+/** A MySQL spelling that PostgreSQL would show as another type is kept in the column's comment (see column-types.ts). */
+function commentSql(table: string, column: ColumnDefinition): string[] {
+  const comment = declaredComment(parseColumnType(column.type));
+  return comment ? [`comment on column ${quote(table)}.${quote(column.name)} is '${comment}'`] : [];
 }
 
 async function change(

@@ -10,16 +10,23 @@ import { notAllowed } from '../domain/errors';
 import type { Context } from './context';
 import { withinDeadline } from './deadline';
 import { asTRPCError, type ErrorShape, errorShape } from './errors';
-import { type CallResult, type Meta, observeCall } from './observe';
+import { type CallResult, observeCall } from './observe';
 
 // 1. CONTEXT: see context.ts (createContextInner, without HTTP, for tests and REST).
 
 // 2. INITIALIZATION
 
-const t = initTRPC.context<Context>().meta<Meta>().create({
+/**
+ * What a procedure declares about itself with `.meta()`: for the metrics, what its result is
+ * (`transaction`: a ledger row; `usage`: a usage record, charged or not). Written out here, not
+ * named: the SDK's d.ts then carries the literal type and names nothing of the service.
+ */
+const t = initTRPC.context<Context>().meta<{ writes?: 'transaction' | 'usage' }>().create({
   transformer: superjson,
   errorFormatter: ({ shape, error }): ErrorShape => errorShape(error, shape.data.path),
 });
+
+export type Meta = (typeof t)['_config']['$types']['meta'];
 
 // 3. MIDDLEWARE
 

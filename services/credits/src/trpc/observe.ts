@@ -3,14 +3,9 @@ import type { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors';
 import type { Context } from './context';
+import type { Meta } from './init';
 
 export type CallResult = { ok: true; data: unknown } | { ok: false; error: TRPCError };
-
-/** What a procedure's result is, for the metrics: declared with `.meta()`, never guessed. */
-export interface Meta {
-  /** `transaction`: a ledger row (LedgerResult); `usage`: a usage record, charged or not (RecordedUsage). */
-  writes?: 'transaction' | 'usage';
-}
 
 /**
  * What a finished call tells operators: one log line and its metrics. It reads outcomes from what

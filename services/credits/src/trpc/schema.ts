@@ -7,6 +7,8 @@ import {
   schemaChangePage,
   schemaChangeResult,
   schemaHistoryInput,
+  schemaStatementInput,
+  schemaStatementResult,
   tableDescription,
   tableInfo,
 } from '@credits/contract';
@@ -39,6 +41,11 @@ export const schema = {
     .input(dropTableInput)
     .output(schemaChangeResult)
     .mutation(({ ctx, input }) => schemaAdmin.dropTable(ctx.em, input, principalLabel(ctx.principal))),
+  /** One ALTER TABLE ... ADD COLUMN / DROP COLUMN statement, parsed (never run) and mapped onto addColumn or dropColumn. */
+  update: adminProcedure
+    .input(schemaStatementInput)
+    .output(schemaStatementResult)
+    .mutation(({ ctx, input }) => schemaAdmin.applyStatement(ctx.em, input, principalLabel(ctx.principal))),
   /** The audit of every change, newest first. */
   history: adminProcedure
     .input(schemaHistoryInput)

@@ -11,6 +11,7 @@ import { Migration20261124214759_schema_changes } from './Migration2026112421475
 import { Migration20261126022000_ledger_apply_many } from './Migration20261126022000_ledger_apply_many';
 import { Migration20261126023000_usage_record_many } from './Migration20261126023000_usage_record_many';
 import { Migration20261204160204_users_idempotency_scope } from './Migration20261204160204_users_idempotency_scope';
+import { Migration20261204160848_ledger_recharge_reference } from './Migration20261204160848_ledger_recharge_reference';
 import { Migration20261204170000_auth_failures } from './Migration20261204170000_auth_failures';
 import { Migration20261204180000_ledger_functions_repeatable } from './Migration20261204180000_ledger_functions_repeatable';
 
@@ -27,6 +28,7 @@ export const migrations = [
   { name: 'Migration20261126022000_ledger_apply_many', class: Migration20261126022000_ledger_apply_many },
   { name: 'Migration20261126023000_usage_record_many', class: Migration20261126023000_usage_record_many },
   { name: 'Migration20261204160204_users_idempotency_scope', class: Migration20261204160204_users_idempotency_scope },
+  { name: 'Migration20261204160848_ledger_recharge_reference', class: Migration20261204160848_ledger_recharge_reference },
   { name: 'Migration20261204170000_auth_failures', class: Migration20261204170000_auth_failures },
   { name: 'Migration20261204180000_ledger_functions_repeatable', class: Migration20261204180000_ledger_functions_repeatable },
 ];

@@ -21,7 +21,13 @@ export function openApiDocument(routes: AnyRoute[], version: string) {
         },
       }),
       responses: {
-        200: { description: 'Success', content: { 'application/json': { schema: schemaOf(route.response, 'output') } } },
+        200: {
+          description: 'Success',
+          ...(route.headers && {
+            headers: Object.fromEntries(Object.entries(route.headers).map(([name, h]) => [name, { description: h.description, schema: { type: 'string' } }])),
+          }),
+          content: { 'application/json': { schema: schemaOf(route.response, 'output') } },
+        },
         default: { description: `An error, as ${route.surface.name} writes them`, content: { 'application/json': { schema: schemaOf(route.surface.errorSchema, 'output') } } },
       },
     };

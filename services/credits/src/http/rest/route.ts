@@ -19,8 +19,8 @@ export interface Surface {
   name: string;
   /** The JSON of a success, from the route's own body. */
   success(body: unknown, route: AnyRoute): unknown;
-  /** Status and JSON of a failure. */
-  failure(error: RestError): { status: number; body: unknown };
+  /** Status and JSON of a failure of `route`. */
+  failure(error: RestError, route: AnyRoute): { status: number; body: unknown };
   /** The shape of `failure` bodies, for the OpenAPI document. */
   errorSchema: z.ZodType;
 }
@@ -32,7 +32,24 @@ export interface RestError {
   message: string;
   reason: ErrorReason | undefined;
   /** Input problems, with the field names of the REST request. */
-  issues: { field: string; message: string }[];
+  issues: InputIssue[];
+}
+
+/** A problem with one input field, named where the caller sent it. */
+export interface InputIssue {
+  /** The part of the request it is in (FastAPI's `loc` starts with it). */
+  location: 'body' | 'path' | 'query';
+  /** The field within that part, in the REST request's names (['column', 'name']); empty: the part itself. */
+  path: (string | number)[];
+  /** `path` joined with dots, or the part's name when the path is empty. */
+  field: string;
+  message: string;
+  /** What the request's own check found: `missing`, `json_invalid` or zod's issue code; absent for a procedure's rules. */
+  code?: string;
+  /** Of an invalid_type: what was expected (`int`: a number with a fraction was sent for an integer). */
+  expected?: string;
+  /** The value sent there; for a missing field, the object it is missing from. */
+  input?: unknown;
 }
 
 type Shape = z.ZodObject;
@@ -56,6 +73,8 @@ export interface Route<P extends Shape | undefined, Q extends Shape | undefined,
   respond(result: R, request: { params: In<P>; query: In<Q>; body: In<B> }): unknown;
   /** Procedure field → REST field, so that input errors name what the caller sent. */
   fields?: Record<string, string>;
+  /** Response headers of a success, with their meaning (for the docs); a value of undefined is not sent. */
+  headers?: Record<string, { description: string; value(request: { params: In<P>; query: In<Q>; body: In<B> }, result: NoInfer<R>): string | undefined }>;
   /** The envelope's `message` on success (seed 004). */
   message?: string;
   /** Rewrites a failure as the seed's clients expect it (their messages and statuses). */

@@ -1,4 +1,4 @@
-import type { Message, Session, Transaction, UsageRecord } from '@credits/contract';
+import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction, type UsageRecord } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, queryBool, queryDate, queryInt, routeFamily } from './route';
 import { enveloped, envelope } from './surfaces';
@@ -13,9 +13,34 @@ const route = routeFamily({ tag: 'User service (seed 004)', surface: envelope })
 
 const user = z.object({ user_id: z.string() });
 const session = z.object({ session_id: z.string() });
-const page = { limit: queryInt(1, 200).default(50), offset: queryInt(0, 100_000).default(0) };
+/**
+ * Paging as the seed's clients do it (`limit`, `offset`), alongside our cursors: a `limit` above
+ * MAX_PAGE_SIZE is clamped, not refused (`X-Limit-Clamped` then names the limit applied);
+ * `X-Next-Cursor` carries the cursor of the next page, to pass back as `cursor` (a list that grows
+ * while it is walked is seen once with cursors, not with offsets); `offset` skips rows after it.
+ */
+const page = {
+  limit: queryInt(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_PAGE_SIZE).describe(`rows per page, at most ${MAX_PAGE_SIZE}: a larger limit is clamped (X-Limit-Clamped)`),
+  offset: queryInt(0, MAX_OFFSET).default(0).describe('rows to skip (after `cursor`, when both are given)'),
+  cursor: z.string({ error: 'must be a cursor this service returned' }).optional().describe('the X-Next-Cursor of the page before'),
+};
+const pageOf = (query: { limit: number; offset: number; cursor?: string | undefined }) => ({
+  limit: Math.min(query.limit, MAX_PAGE_SIZE),
+  offset: query.offset,
+  cursor: query.cursor,
+});
+const pageHeaders = {
+  'x-limit-clamped': {
+    description: `Sent when the limit asked for was above ${MAX_PAGE_SIZE}: the limit applied instead`,
+    value: ({ query }: { query: { limit: number } }) => (query.limit > MAX_PAGE_SIZE ? String(MAX_PAGE_SIZE) : undefined),
+  },
+  'x-next-cursor': {
+    description: 'The next page\'s cursor, to send as `cursor`; absent on the last page',
+    value: (_: unknown, page: { nextCursor: string | null }) => page.nextCursor ?? undefined,
+  },
+};
 const range = { start_date: queryDate.optional(), end_date: queryDate.optional() };
-const paging = { limit: 'limit', offset: 'offset', from: 'start_date', to: 'end_date', userId: 'user_id', sessionId: 'session_id' };
+const paging = { limit: 'limit', offset: 'offset', cursor: 'cursor', from: 'start_date', to: 'end_date', userId: 'user_id', sessionId: 'session_id' };
 
 const usageJson = z.object({
   id: z.number(),
@@ -211,7 +236,8 @@ export const userServiceRoutes: AnyRoute[] = [
     query: z.object({ ...page, ...range, event_type: optionalString }),
     fields: { ...paging, eventType: 'event_type' },
     call: (api, { params, query }) =>
-      api.usage.list({ userId: params.user_id, limit: query.limit, offset: query.offset, from: query.start_date, to: query.end_date, eventType: query.event_type }),
+      api.usage.list({ userId: params.user_id, ...pageOf(query), from: query.start_date, to: query.end_date, eventType: query.event_type }),
+    headers: pageHeaders,
     response: enveloped(z.array(usageJson)),
     respond: (p, { params }) => p.items.map((r) => toUsage(r, params.user_id)),
     example: { params: { user_id: 'auth0|123456' }, query: { limit: 50, offset: 0 } },
@@ -277,7 +303,8 @@ export const userServiceRoutes: AnyRoute[] = [
     params: user,
     query: z.object({ ...page, active_only: queryBool.default(false) }),
     fields: { ...paging, activeOnly: 'active_only' },
-    call: (api, { params, query }) => api.sessions.list({ userId: params.user_id, activeOnly: query.active_only, limit: query.limit, offset: query.offset }),
+    call: (api, { params, query }) => api.sessions.list({ userId: params.user_id, activeOnly: query.active_only, ...pageOf(query) }),
+    headers: pageHeaders,
     response: enveloped(z.array(sessionJson)),
     respond: (p, { params }) => p.items.map((s) => toSession(s, params.user_id)),
     example: { params: { user_id: 'auth0|123456' }, query: { active_only: true, limit: 20, offset: 0 } },
@@ -319,7 +346,8 @@ export const userServiceRoutes: AnyRoute[] = [
     params: session,
     query: z.object(page),
     fields: paging,
-    call: (api, { params, query }) => api.sessions.messages({ sessionId: params.session_id, limit: query.limit, offset: query.offset }),
+    call: (api, { params, query }) => api.sessions.messages({ sessionId: params.session_id, ...pageOf(query) }),
+    headers: pageHeaders,
     response: enveloped(z.array(messageJson)),
     respond: (p) => p.items.map(toMessage),
     example: { params: { session_id: '{{sessionId}}' }, query: { limit: 100, offset: 0 } },
@@ -393,11 +421,11 @@ export const userServiceRoutes: AnyRoute[] = [
       api.credits.transactions({
         userId: params.user_id,
         type: query.transaction_type as Transaction['type'] | undefined,
-        limit: query.limit,
-        offset: query.offset,
+        ...pageOf(query),
         from: query.start_date,
         to: query.end_date,
       }),
+    headers: pageHeaders,
     response: enveloped(z.array(transactionJson)),
     respond: (p, { params }) => p.items.map((t) => toTransaction(t, params.user_id)),
     example: { params: { user_id: 'auth0|123456' }, query: { transaction_type: 'consume', limit: 50, offset: 0 } },

@@ -1,4 +1,4 @@
-import type { ColumnInfo } from '@credits/contract';
+import { type ColumnInfo, SUPPORTED_SCHEMA_STATEMENTS } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, type RestError, routeFamily } from './route';
 import { fastapi } from './surfaces';
@@ -9,10 +9,32 @@ import { fastapi } from './surfaces';
  */
 
 const tag = 'Credits (seeds 000-002)';
-const userId = z.object({ user_id: z.coerce.number({ error: 'must be a user id (a number)' }).int() });
-const amountBody = z.object({ amount: z.number({ error: 'must be a number' }) });
+
+/**
+ * Numbers as Pydantic's lax mode takes them: a JSON number, or a string holding one ("10",
+ * "10.5"). Booleans and anything else stay refused (the surface reports Pydantic's type names).
+ */
+const numericText = (pattern: RegExp) => z.string().max(100).regex(pattern).transform(Number);
+// Unambiguous (digits, then a point only before more): no backtracking on a long string of digits.
+const laxNumber = z.union([z.number(), numericText(/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/)]);
+const laxInt = z.union([z.int(), numericText(/^\s*[+-]?\d+\s*$/)]);
+
+/** FastAPI writes a naive UTC datetime with six fractional digits, no zone (2025-01-14T12:30:45.123456); ours carry milliseconds. */
+const fastapiTime = (at: Date) => at.toISOString().replace('Z', '000');
+
+const userId = z.object({ user_id: laxInt });
+const amountBody = z.object({ amount: laxNumber });
 const userShape = z.object({ user_id: z.number(), email: z.string(), name: z.string() });
-const change = (verb: string) => z.object({ message: z.string().describe(`"${verb} 100 credits"`), user_id: z.number(), new_balance: z.number(), last_updated: z.string() });
+/** Seed 000 answers `new_balance`, the clients of seeds 001 and 002 read `credits`: both, always equal. */
+const change = (example: string) =>
+  z.object({ message: z.string().describe(`e.g. "${example}"`), user_id: z.number(), credits: z.number(), new_balance: z.number(), last_updated: z.string() });
+const changed = (message: string, tx: { userId: number; balanceAfter: number; createdAt: Date }) => ({
+  message,
+  user_id: tx.userId,
+  credits: tx.balanceAfter,
+  new_balance: tx.balanceAfter,
+  last_updated: fastapiTime(tx.createdAt),
+});
 
 /** The seeds' own words for the failures their clients know. */
 function seedWords(error: RestError): RestError {
@@ -44,7 +66,8 @@ const schemaColumn = z.object({
 const column = (c: z.output<typeof schemaColumn>) => ({ name: c.name, type: c.type, nullable: c.nullable, default: c.default });
 const tableName = z.object({ table_name: z.string() });
 const message = z.object({ message: z.string() });
-const describedColumn = (c: ColumnInfo) => ({ name: c.name, type: c.type, nullable: c.nullable, key: c.key, default: c.default, extra: c.extra });
+/** Types as seed 000's MySQL showed them (`int`, `varchar(255)`, `tinyint(1)`), whatever PostgreSQL calls them. */
+const describedColumn = (c: ColumnInfo) => ({ name: c.name, type: c.mysqlType, nullable: c.nullable, key: c.key, default: c.default, extra: c.extra });
 
 export const creditsRoutes: AnyRoute[] = [
   seed({
@@ -72,8 +95,8 @@ export const creditsRoutes: AnyRoute[] = [
     body: z.object({ email: z.string(), name: z.string(), external_id: z.string().optional() }),
     fields: { externalId: 'external_id' },
     call: (api, { body }) => api.users.create({ email: body.email, name: body.name, ...(body.external_id ? { externalId: body.external_id } : {}) }),
-    response: userShape,
-    respond: (u) => ({ user_id: u.id, email: u.email, name: u.name }),
+    response: userShape.extend({ message: z.string() }),
+    respond: (u) => ({ message: 'User created successfully', user_id: u.id, email: u.email, name: u.name }),
     example: { body: { email: 'user@example.com', name: 'John Doe' } },
   }),
   seed({
@@ -81,6 +104,7 @@ export const creditsRoutes: AnyRoute[] = [
     path: '/users/{user_id}',
     summary: 'Get a user',
     params: userId,
+    fields: { userId: 'user_id' },
     call: (api, { params }) => api.users.get({ userId: params.user_id }),
     response: userShape,
     respond: (u) => ({ user_id: u.id, email: u.email, name: u.name }),
@@ -90,9 +114,10 @@ export const creditsRoutes: AnyRoute[] = [
     path: '/api/credits/{user_id}',
     summary: 'Get a balance',
     params: userId,
+    fields: { userId: 'user_id' },
     call: (api, { params }) => api.credits.balance({ userId: params.user_id }),
     response: z.object({ user_id: z.number(), credits: z.number(), last_updated: z.string() }),
-    respond: (b) => ({ user_id: b.userId, credits: b.balance, last_updated: b.updatedAt.toISOString() }),
+    respond: (b) => ({ user_id: b.userId, credits: b.balance, last_updated: fastapiTime(b.updatedAt) }),
   }),
   seed({
     method: 'POST',
@@ -100,9 +125,10 @@ export const creditsRoutes: AnyRoute[] = [
     summary: 'Add credits',
     params: userId,
     body: amountBody,
+    fields: { userId: 'user_id' },
     call: (api, { params, body }) => api.credits.recharge({ userId: params.user_id, amount: body.amount }),
-    response: change('Added'),
-    respond: (tx, { body }) => ({ message: `Added ${body.amount} credits`, user_id: tx.userId, new_balance: tx.balanceAfter, last_updated: tx.createdAt.toISOString() }),
+    response: change('Added 100 credits'),
+    respond: (tx, { body }) => changed(`Added ${body.amount} credits`, tx),
     example: { body: { amount: 100 } },
   }),
   seed({
@@ -111,9 +137,10 @@ export const creditsRoutes: AnyRoute[] = [
     summary: 'Deduct credits (never below zero)',
     params: userId,
     body: amountBody,
+    fields: { userId: 'user_id' },
     call: (api, { params, body }) => api.credits.consume({ userId: params.user_id, amount: body.amount }),
-    response: change('Deducted'),
-    respond: (tx, { body }) => ({ message: `Deducted ${body.amount} credits`, user_id: tx.userId, new_balance: tx.balanceAfter, last_updated: tx.createdAt.toISOString() }),
+    response: change('Deducted 50 credits'),
+    respond: (tx, { body }) => changed(`Deducted ${body.amount} credits`, tx),
     example: { body: { amount: 50 } },
   }),
   seed({
@@ -121,20 +148,21 @@ export const creditsRoutes: AnyRoute[] = [
     path: '/api/credits/{user_id}/reset',
     summary: 'Reset credits to zero',
     params: userId,
+    fields: { userId: 'user_id' },
     call: (api, { params }) => api.credits.reset({ userId: params.user_id }),
     response: z.object({ message: z.string(), user_id: z.number(), credits: z.number(), last_updated: z.string() }),
-    respond: (tx) => ({ message: 'Credits reset to zero', user_id: tx.userId, credits: tx.balanceAfter, last_updated: tx.createdAt.toISOString() }),
+    respond: (tx) => ({ message: 'Credits reset to zero', user_id: tx.userId, credits: tx.balanceAfter, last_updated: fastapiTime(tx.createdAt) }),
   }),
   seed({
     method: 'POST',
     path: '/api/credits/{user_id}/external-update',
     summary: 'Set a balance from an external source (recorded as an adjustment)',
     params: userId,
-    body: z.object({ credits: z.number({ error: 'must be a number' }) }),
-    fields: { balance: 'credits' },
+    body: z.object({ credits: laxNumber }),
+    fields: { userId: 'user_id', balance: 'credits' },
     call: (api, { params, body }) => api.credits.set({ userId: params.user_id, balance: body.credits, reason: 'external update' }),
-    response: z.object({ message: z.string(), user_id: z.number(), credits: z.number(), last_updated: z.string() }),
-    respond: (tx) => ({ message: `Credits updated to ${tx.balanceAfter}`, user_id: tx.userId, credits: tx.balanceAfter, last_updated: tx.createdAt.toISOString() }),
+    response: change('Credits updated to 500'),
+    respond: (tx) => changed(`Credits updated to ${tx.balanceAfter}`, tx),
     example: { body: { credits: 500 } },
   }),
   seed({
@@ -203,7 +231,7 @@ export const creditsRoutes: AnyRoute[] = [
     }),
     respond: (t) => ({
       table: t.table,
-      columns: t.columns.map((c) => ({ field: c.name, type: c.type, null: c.nullable ? 'YES' : 'NO', key: c.key, default: c.default, extra: c.extra })),
+      columns: t.columns.map((c) => ({ field: c.name, type: c.mysqlType, null: c.nullable ? 'YES' : 'NO', key: c.key, default: c.default, extra: c.extra })),
     }),
     example: { params: { table_name: 'users' } },
   }),
@@ -228,6 +256,19 @@ export const creditsRoutes: AnyRoute[] = [
     response: message,
     respond: (_, { params }) => ({ message: `Column '${params.column_name}' dropped from table '${params.table_name}' successfully` }),
     example: { params: { table_name: 'users', column_name: 'phone' } },
+  }),
+  seed({
+    method: 'POST',
+    path: '/api/schema/update',
+    summary: `Change the schema with SQL text, parsed and never run; supported is ${SUPPORTED_SCHEMA_STATEMENTS}`,
+    body: z.object({ sql: z.string() }),
+    call: (api, { body }) => api.schema.update({ sql: body.sql }),
+    response: message,
+    respond: (r) =>
+      r.operation === 'add_column'
+        ? { message: `Column '${r.column}' added to table '${r.table}' successfully` }
+        : { message: `Column '${r.column}' dropped from table '${r.table}' successfully` },
+    example: { body: { sql: 'ALTER TABLE users ADD COLUMN nickname VARCHAR(50) NULL' } },
   }),
   seed({
     method: 'DELETE',

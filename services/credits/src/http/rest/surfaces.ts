@@ -1,21 +1,24 @@
 import { z } from 'zod';
+import { pydanticError } from './pydantic';
 import type { AnyRoute, RestError, Surface } from './route';
 
 /**
  * Seeds 000-002 are FastAPI services: a success is the body itself; a failure is
- * `{"detail": "..."}`, and invalid input is 422 with FastAPI's list of `{loc, msg, type}`.
+ * `{"detail": "..."}`, and invalid input is 422 with Pydantic 2's list of
+ * `{type, loc, msg, input}`, `loc` starting with where the field was sent (body, path, query).
  */
 export const fastapi: Surface = {
   name: 'seeds 000-002 (FastAPI)',
   success: (body) => body,
-  failure(error) {
-    if (error.reason === 'INVALID_INPUT') {
-      return { status: 422, body: { detail: error.issues.map((i) => ({ loc: [i.field], msg: i.message, type: 'value_error' })) } };
-    }
+  failure(error, route) {
+    if (error.reason === 'INVALID_INPUT') return { status: 422, body: { detail: error.issues.map((i) => pydanticError(i, route)) } };
     return { status: error.status, body: { detail: error.message } };
   },
   errorSchema: z.object({
-    detail: z.union([z.string(), z.array(z.object({ loc: z.array(z.string()), msg: z.string(), type: z.string() }))]),
+    detail: z.union([
+      z.string(),
+      z.array(z.object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), input: z.unknown().optional() })),
+    ]),
   }),
 };
 
