@@ -9,8 +9,8 @@ import { createMetricsHandler } from './metrics';
 import { authenticateRequest } from './request-auth';
 import { createRestHandler } from './rest/handler';
 import { openApiDocument } from './rest/openapi';
-import { userServiceRoutes } from './rest/seed-user-service';
-import { creditsRoutes } from './rest/seeds-credits';
+import { creditsRoutes } from './rest/seed-000-002';
+import { userServiceRoutes } from './rest/seed-004';
 import { createTrpcHandler } from './trpc-handler';
 import packageJson from '../../package.json' with { type: 'json' };
 

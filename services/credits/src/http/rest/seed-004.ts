@@ -1,6 +1,7 @@
-import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction, type UsageRecord } from '@credits/contract';
+import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, queryBool, queryDate, queryInt, routeFamily } from './route';
+import { messageJson, sessionJson, toMessage, toSession, toTransaction, toUsage, transactionJson, usageJson } from './seed-004-shapes';
 import { enveloped, envelope } from './surfaces';
 
 /**
@@ -41,121 +42,6 @@ const pageHeaders = {
 };
 const range = { start_date: queryDate.optional(), end_date: queryDate.optional() };
 const paging = { limit: 'limit', offset: 'offset', cursor: 'cursor', from: 'start_date', to: 'end_date', userId: 'user_id', sessionId: 'session_id' };
-
-const usageJson = z.object({
-  id: z.number(),
-  user_id: z.string(),
-  session_id: z.string().nullable(),
-  endpoint: z.string(),
-  event_type: z.string(),
-  credits_charged: z.number(),
-  cost_usd: z.number(),
-  tokens_used: z.number().nullable(),
-  prompt_tokens: z.number().nullable(),
-  completion_tokens: z.number().nullable(),
-  model_name: z.string().nullable(),
-  provider: z.string().nullable(),
-  tool_name: z.string().nullable(),
-  operation_name: z.string().nullable(),
-  metadata: z.record(z.string(), z.unknown()).nullable(),
-  transaction_id: z.number().nullable(),
-  created_at: z.string(),
-});
-const toUsage = (r: UsageRecord, userId: string): z.output<typeof usageJson> => ({
-  id: r.id,
-  user_id: userId,
-  session_id: r.sessionId,
-  endpoint: r.endpoint,
-  event_type: r.eventType,
-  credits_charged: r.creditsCharged,
-  cost_usd: r.costUsd,
-  tokens_used: r.tokensUsed,
-  prompt_tokens: r.promptTokens,
-  completion_tokens: r.completionTokens,
-  model_name: r.modelName,
-  provider: r.provider,
-  tool_name: r.toolName,
-  operation_name: r.operationName,
-  metadata: r.metadata,
-  transaction_id: r.transactionId,
-  created_at: r.createdAt.toISOString(),
-});
-
-const sessionJson = z.object({
-  id: z.number(),
-  session_id: z.string(),
-  user_id: z.string(),
-  title: z.string().nullable(),
-  metadata: z.record(z.string(), z.unknown()).nullable(),
-  status: z.string(),
-  message_count: z.number(),
-  total_tokens: z.number(),
-  total_cost_usd: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-const toSession = (s: Session, userId: string): z.output<typeof sessionJson> => ({
-  id: s.id,
-  session_id: s.sessionId,
-  user_id: userId,
-  title: s.title,
-  metadata: s.metadata,
-  status: s.status,
-  message_count: s.messageCount,
-  total_tokens: s.totalTokens,
-  total_cost_usd: s.totalCostUsd,
-  created_at: s.createdAt.toISOString(),
-  updated_at: s.updatedAt.toISOString(),
-});
-
-const messageJson = z.object({
-  id: z.number(),
-  session_id: z.string(),
-  role: z.string(),
-  content: z.string(),
-  message_type: z.string(),
-  tokens_used: z.number(),
-  cost_usd: z.number(),
-  created_at: z.string(),
-});
-const toMessage = (m: Message): z.output<typeof messageJson> => ({
-  id: m.id,
-  session_id: m.sessionId,
-  role: m.role,
-  content: m.content,
-  message_type: m.messageType,
-  tokens_used: m.tokensUsed,
-  cost_usd: m.costUsd,
-  created_at: m.createdAt.toISOString(),
-});
-
-/** Amounts are positive here, the direction is in `transaction_type` (the seed's way). */
-const transactionJson = z.object({
-  id: z.number(),
-  transaction_id: z.string(),
-  user_id: z.string(),
-  transaction_type: z.string(),
-  amount: z.number(),
-  balance_before: z.number(),
-  balance_after: z.number(),
-  description: z.string().nullable(),
-  reference_id: z.string().nullable(),
-  usage_record_id: z.number().nullable(),
-  created_at: z.string(),
-});
-const toTransaction = (t: Transaction, userId: string): z.output<typeof transactionJson> => ({
-  id: t.id,
-  transaction_id: `txn-${t.id}`,
-  user_id: userId,
-  transaction_type: t.type,
-  amount: Math.abs(t.amount),
-  balance_before: t.balanceBefore,
-  balance_after: t.balanceAfter,
-  description: t.description,
-  reference_id: t.referenceId,
-  usage_record_id: t.usageRecordId,
-  created_at: t.createdAt.toISOString(),
-});
 
 const usageFields = {
   sessionId: 'session_id',
