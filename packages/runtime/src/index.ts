@@ -1,3 +1,6 @@
-export { type EmbeddedDatabase, type Log, startEmbeddedPostgres } from './embedded';
+export { admit, closeGracefully, startDraining } from './drain';
+export { type EmbeddedDatabase, type EmbeddedOptions, type Log, startEmbeddedPostgres } from './embedded';
+export { exitOnStartupError, type ReadyMessage, runUntilStopped } from './lifecycle';
 export { createLogger, type Logger } from './log';
 export { readOrCreateSecret } from './secret-file';
+export { databaseError, ensurePortFree, listenError, StartupError } from './startup';

@@ -1,0 +1,58 @@
+import type http from 'node:http';
+
+/**
+ * Shutdown of a server whose clients keep connections alive. server.close() stops new
+ * connections, but a client holding a kept-alive one could go on sending requests through it,
+ * and the drain would never end. Once draining, such a request is turned away (503 with
+ * `Connection: close`: the SDK retries it, against a replica that is up), and the calls in flight
+ * finish with `Connection: close`, so no connection outlives its last answer.
+ */
+
+interface State {
+  draining: boolean;
+  inFlight: Set<http.ServerResponse>;
+}
+
+const states = new WeakMap<http.Server, State>();
+
+function stateOf(server: http.Server): State {
+  let state = states.get(server);
+  if (!state) states.set(server, (state = { draining: false, inFlight: new Set() }));
+  return state;
+}
+
+/** Whether the request may start; when not, it has been answered. */
+export function admit(server: http.Server, res: http.ServerResponse): boolean {
+  const state = stateOf(server);
+  if (state.draining) {
+    res
+      .writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' })
+      .end(JSON.stringify({ detail: 'The service is shutting down; retry' }));
+    return false;
+  }
+  state.inFlight.add(res);
+  res.once('close', () => state.inFlight.delete(res));
+  return true;
+}
+
+export function startDraining(server: http.Server): void {
+  const state = stateOf(server);
+  state.draining = true;
+  for (const res of state.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+}
+
+/**
+ * Stops a server as a shutdown should: refuses new connections at once, lets the requests in
+ * flight finish, and cuts the connections still busy after `graceMs`.
+ */
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    startDraining(server);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
