@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type CreditsClient, type CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
 
 /**
@@ -7,7 +6,7 @@ import { type CreditsClient, type CreditsError, createCreditsClient, isCreditsEr
  * top-ups, and the charge that comes with each usage record. It never reads the credits database.
  */
 export interface Credits {
-  /** The service's own client (sign-ups, top-ups). */
+  /** The service's own client, on its service key (sign-ups, top-ups). */
   service(): Promise<CreditsClient>;
   /** A client acting as the user whose key this is: its charges can never exceed that user's rights. */
   asUser(key: string): CreditsClient;
@@ -18,8 +17,8 @@ export interface Credits {
 const RETRY = { retries: 2, minDelayMs: 50, maxDelayMs: 400 };
 const WHOAMI_TTL_MS = 30_000;
 
-export function connectCredits(url: string, apiKey: string | undefined, apiKeyFile: string): Credits {
-  let service: CreditsClient | undefined;
+export function connectCredits(url: string, serviceKey: string): Credits {
+  const service = createCreditsClient({ url, apiKey: serviceKey, retry: RETRY });
   const users = new Map<string, CreditsClient>();
   const owners = new Map<string, { userId: number; until: number }>();
   const hash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -36,8 +35,6 @@ export function connectCredits(url: string, apiKey: string | undefined, apiKeyFi
 
   return {
     async service() {
-      // Read when first needed: on a first `pnpm start` the credits service writes its key a moment after this starts.
-      service ??= createCreditsClient({ url, apiKey: apiKey ?? (await readFile(apiKeyFile, 'utf8')).trim(), retry: RETRY });
       return service;
     },
     asUser,

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { hasReason, isCreditsError } from '@credits/client';
-import type { Logger } from '@credits/runtime';
+import { admit, type Logger } from '@credits/runtime';
 import { z } from 'zod';
 import type { Config } from './config';
 import { type Credits, creditsUnavailable, NotAUserKey } from './credits';
 import type { Dataset } from './dataset';
+import { createProbes } from './health';
 import { effectiveLimit, LOOKUP_PRICE, queryPrice } from './pricing';
 
 /**
@@ -19,6 +20,8 @@ export interface RecordsDeps {
   config: Config;
   dataset: Dataset;
   credits: Credits;
+  /** Its own key for the credits service: /health checks the credits service takes it. */
+  creditsKey: string;
   adminKey: string;
   log: Logger;
 }
@@ -41,6 +44,7 @@ const queryParams = z.object({
 
 export function createRecordsServer(deps: RecordsDeps): http.Server {
   const { config, dataset, credits, log } = deps;
+  const probes = createProbes(config.creditsUrl, deps.creditsKey, dataset);
 
   /** The credits user behind the request's x-api-key (a user key the sign-up issued). */
   async function caller(req: http.IncomingMessage): Promise<{ key: string; userId: number }> {
@@ -167,16 +171,25 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
     }
   }
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const started = performance.now();
     res.once('finish', () => log.info({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
-    const route = `${req.method} ${url.pathname}`;
+    // Shutting down: a request on a kept-alive connection is turned away (503), never started.
+    if (!admit(server, res)) return;
+    // HEAD is GET without the body (Node sends none for HEAD), answered and charged the same.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = `${method} ${url.pathname}`;
     const handle = async () => {
-      if (route === 'GET /health') return { status: 'healthy' };
+      if (route === 'GET /health') return probes.health();
+      if (route === 'GET /ready') {
+        const notReady = await probes.notReady();
+        if (notReady) throw new HttpError(503, `Not ready: ${notReady}`);
+        return { status: 'ready' };
+      }
       if (route === 'POST /auth/signup') return signup(req);
       if (route === 'GET /query') return query(req, url);
-      if (req.method === 'GET' && url.pathname.startsWith('/record/')) return lookup(req, decodeURIComponent(url.pathname.slice('/record/'.length)));
+      if (method === 'GET' && url.pathname.startsWith('/record/')) return lookup(req, decodeURIComponent(url.pathname.slice('/record/'.length)));
       if (route === 'POST /admin/topup') return topup(req, url);
       throw new HttpError(404, 'Not Found');
     };
@@ -190,6 +203,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
       },
     );
   });
+  return server;
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
