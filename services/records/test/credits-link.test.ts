@@ -109,6 +109,7 @@ describe('/health and /ready', () => {
     // A credits service of its own, to stop and start again on its port.
     const ownDb = await createDatabase('credits');
     const own = await startCredits({ DATABASE_URL: ownDb, ADMIN_API_KEY: ADMIN });
+    running.push(own);
     const port = new URL(own.url).port;
     const key = await createCreditsClient({ url: own.url, apiKey: ADMIN }).apiKeys.create.mutate({ name: 'records service', scope: 'service' });
     const service = await records({ CREDITS_URL: own.url, CREDITS_API_KEY: key.key });
