@@ -4,14 +4,16 @@ import { z } from 'zod';
 
 /**
  * The records service's settings, from the environment; a bad value stops it with a message
- * naming the variable. It reads the credits service's `HOST`, `DATA_DIR`, `ADMIN_API_KEY` and
- * `SHUTDOWN_GRACE_MS` too, with the same meanings, so that one environment serves both (`pnpm
- * start` adds `CREDITS_URL`: where the credits service it started listens).
+ * naming the variable. It reads the credits service's `HOST`, `PORT`, `DATA_DIR`, `ADMIN_API_KEY`
+ * and `SHUTDOWN_GRACE_MS` too, with the same meanings, so that one environment serves both (`pnpm
+ * start` adds `CREDITS_URL`: where the credits service it started listens, `PORT=0` included).
  */
 const env = z.object({
   RECORDS_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   HOST: z.string().min(1).default('127.0.0.1'),
-  CREDITS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:8000'),
+  /** Where the credits service listens; unset: on HOST at PORT, as the credits service reads them. */
+  CREDITS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** This service's own key for the credits service: a service key. */
   CREDITS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The credits service's admin key: used once, to make this service's key, when it has none. */
@@ -44,7 +46,7 @@ export function loadConfig(source: NodeJS.ProcessEnv) {
   return {
     port: e.RECORDS_PORT,
     host: e.HOST,
-    creditsUrl: e.CREDITS_URL,
+    creditsUrl: e.CREDITS_URL ?? `http://${reachable(e.HOST)}:${e.PORT || 8000}`,
     /** Where this service's key for the credits service comes from (see credits-key.ts). */
     creditsKey: {
       key: e.CREDITS_API_KEY,
@@ -60,4 +62,11 @@ export function loadConfig(source: NodeJS.ProcessEnv) {
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
+}
+
+/** An address to reach a server listening on `host`: a wildcard is reached on loopback. */
+function reachable(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
