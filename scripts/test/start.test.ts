@@ -72,16 +72,20 @@ async function outcomeOf(request: Promise<Response>): Promise<Outcome> {
 let pairDir: string | undefined;
 
 describe('stopping', () => {
+  // Settings as users change them: other ports and the generated admin key; any free ports
+  // (PORT=0: the records service must learn where credits listens) and an admin key of one's own.
   it.each([
-    ['SIGTERM to the pnpm process', 'SIGTERM'],
-    ['Ctrl-C (SIGINT to its process group, as a terminal sends it)', 'SIGINT'],
-  ] as const)('%s under load from 16 clients: every call in flight answered, then nothing left running', async (_, signal) => {
-    const dataDir = (pairDir ??= await tempDir());
-    // Settings as a user would change them: other ports, another data directory, the generated admin key.
-    const env = { PORT: String(await freePort()), RECORDS_PORT: String(await freePort()), DATA_DIR: dataDir };
+    ['SIGTERM to the pnpm process', 'other ports, the generated admin key', 'SIGTERM'],
+    ['Ctrl-C (SIGINT to its process group, as a terminal sends it)', 'PORT=0, RECORDS_PORT=0, ADMIN_API_KEY', 'SIGINT'],
+  ] as const)('%s under load from 16 clients (%s): every call in flight answered, then nothing left running', async (_, _settings, signal) => {
+    const dataDir = signal === 'SIGTERM' ? (pairDir ??= await tempDir()) : await tempDir();
+    const env: Record<string, string> =
+      signal === 'SIGTERM'
+        ? { PORT: String(await freePort()), RECORDS_PORT: String(await freePort()), DATA_DIR: dataDir }
+        : { PORT: '0', RECORDS_PORT: '0', DATA_DIR: dataDir, ADMIN_API_KEY: 'pnpm-start-admin-key-0123' };
     const run = start(env);
     const urls = await run.up;
-    const adminKey = (await fs.readFile(path.join(dataDir, 'admin-api-key'), 'utf8')).trim();
+    const adminKey = env.ADMIN_API_KEY ?? (await fs.readFile(path.join(dataDir, 'admin-api-key'), 'utf8')).trim();
     const admin = createCreditsClient({ url: urls.credits, apiKey: adminKey, retry: false });
 
     if (signal === 'SIGTERM') {
