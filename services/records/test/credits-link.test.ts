@@ -47,6 +47,15 @@ const recordsKeys = async () => (await admin().apiKeys.list.query({ limit: 200 }
 const signup = async (service: Running, email: string) =>
   (await fetch(`${service.url}/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Link', email }) })).status;
 
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
 beforeAll(async () => {
   creditsDb = await createDatabase('credits');
   credits = await startCredits({ DATABASE_URL: creditsDb, ADMIN_API_KEY: ADMIN });
@@ -135,6 +144,15 @@ describe('/health and /ready', () => {
       ready: [503, { detail: 'Not ready: credits service key refused' }],
     });
   });
+
+  it('a credits service that does not answer yet does not stop the start-up: it starts degraded and says so', async () => {
+    const key = await admin().apiKeys.create.mutate({ name: 'records service', scope: 'service' });
+    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    const service = await records({ CREDITS_URL: nowhere, CREDITS_API_KEY: key.key });
+    expect(service.logs.map((l) => l.msg)).toContain('the credits service is unreachable: /health says degraded until it answers');
+    expect(await (await fetch(`${service.url}/health`)).json()).toEqual({ status: 'degraded', credits: 'unreachable' });
+    expect((await fetch(`${service.url}/ready`)).status).toBe(503);
+  });
 });
 
 describe('HEAD', () => {
@@ -173,12 +191,7 @@ describe('start-up errors', () => {
   });
 
   it('a RECORDS_DATABASE_URL that does not answer is named with its host, never its password', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closed = await closedPort();
     const key = await admin().apiKeys.create.mutate({ name: 'records service', scope: 'service' });
     expect(await failure({ CREDITS_API_KEY: key.key, RECORDS_DATABASE_URL: `postgres://records:s3cret-pass@127.0.0.1:${closed}/records` })).toBe(
       `RECORDS_DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:${closed}/records (connection refused: is PostgreSQL running there?)\n`,
