@@ -30,10 +30,18 @@ const start = (env: Record<string, string>) => {
   runs.push(run);
   return run;
 };
+/** A signal to a process (or with a negative pid, a group) that may have gone meanwhile. */
+function kill(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
 afterAll(async () => {
   // A failed test must not leave its services running for the next one.
-  for (const run of runs) if (run.child.exitCode === null) process.kill(-run.child.pid!, 'SIGKILL');
-  for (const run of runs) for (const p of stillRunning(run.seen.values())) process.kill(p.pid, 'SIGKILL');
+  for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) kill(-run.child.pid!, 'SIGKILL');
+  for (const run of runs) for (const p of stillRunning(run.seen.values())) kill(p.pid, 'SIGKILL');
   for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -151,7 +159,7 @@ describe('stopping', () => {
     await sleep(700);
 
     if (signal === 'SIGTERM') run.child.kill('SIGTERM');
-    else process.kill(-run.child.pid!, 'SIGINT');
+    else kill(-run.child.pid!, 'SIGINT');
     const signalled = performance.now();
     await sleep(1_000);
     // Still draining: both services wait for the held calls (records' through credits).
@@ -192,6 +200,17 @@ describe('stopping', () => {
       await ledger.end();
       await database.stop();
     }
+  });
+
+  it('a supervisor killed outright (SIGKILL) leaves nothing behind: the services see its channel close and stop', async () => {
+    const dataDir = (pairDir ??= await tempDir());
+    const run = start({ PORT: String(await freePort()), RECORDS_PORT: String(await freePort()), DATA_DIR: dataDir });
+    await run.up;
+    const supervisor = [...run.seen.values()].find((p) => p.cmdline.includes('scripts/start.ts'))!;
+    kill(supervisor.pid, 'SIGKILL');
+    await run.exited;
+    for (let waited = 0; stillRunning(run.seen.values()).length > 0 && waited < 20_000; waited += 100) await sleep(100);
+    expectNothingLeft(run, dataDir);
   });
 });
 
