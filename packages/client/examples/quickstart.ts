@@ -1,10 +1,16 @@
-// The README's example, runnable: `pnpm --filter @credits/client quickstart [url]` with the service up.
-// The key: CREDITS_API_KEY, or the admin key `pnpm start` generated into .data on its first run.
+// The README's example, runnable: `pnpm --filter @credits/client quickstart [url]` with `pnpm start` running.
+// It finds the service with the settings `pnpm start` reads: the URL from its argument, else CREDITS_URL, else
+// HOST and PORT (http://127.0.0.1:8000); the key from CREDITS_API_KEY, else ADMIN_API_KEY, else the admin key
+// the service generated into DATA_DIR (.data, under the repository) on its first run.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createCreditsClient, isInsufficientCredits } from '@credits/client';
 
-const apiKey = process.env.CREDITS_API_KEY ?? readFileSync(new URL('../../../.data/admin-api-key', import.meta.url), 'utf8').trim();
-const credits = createCreditsClient({ url: process.argv[2] ?? 'http://127.0.0.1:8000', apiKey });
+const env = process.env;
+const root = path.resolve(import.meta.dirname, '../../..');
+const url = process.argv[2] ?? (env.CREDITS_URL || `http://${env.HOST || '127.0.0.1'}:${env.PORT || 8000}`);
+const apiKey = env.CREDITS_API_KEY || env.ADMIN_API_KEY || readFileSync(path.resolve(root, env.DATA_DIR || '.data', 'admin-api-key'), 'utf8').trim();
+const credits = createCreditsClient({ url, apiKey });
 const suffix = Date.now(); // emails are unique: a fresh user on every run
 
 const user = await credits.users.create.mutate({ email: `ada+${suffix}@example.com`, name: 'Ada', externalId: `auth0|ada-${suffix}` });

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type Logger, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
+import { closeGracefully, databaseError, ensurePortFree, type Logger, listenError, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
 import { createFailureLimiter } from './auth/failure-limiter';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
-import { startDraining } from './http/drain';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
 import { createMetrics } from './observability/metrics';
@@ -32,16 +31,20 @@ export interface App {
  * in-process. `clock` says what day it is (tests move it; nothing else reads the time of day).
  */
 export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
+  // A port in use is said before anything is set up (a first start would create a cluster first).
+  await ensurePortFree('PORT', config.port, config.host);
+  // The embedded PostgreSQL in a process group of its own: Ctrl-C reaches this process, which
+  // drains its requests and then stops the database, instead of the database stopping under them.
   const database = config.databaseUrl
     ? { url: config.databaseUrl, stop: async () => {}, describe: describeUrl(config.databaseUrl) }
-    : { ...(await startEmbeddedPostgres(config.dataDir, 'credits', log)), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
+    : { ...(await startEmbeddedPostgres(config.dataDir, 'credits', log, { ownProcessGroup: true })), describe: `embedded PostgreSQL, data in ${config.dataDir}` };
 
   let orm;
   try {
     orm = await openDatabase(database.url, config.dbPoolSize, log, config.timeouts);
   } catch (error) {
     await database.stop();
-    throw error;
+    throw config.databaseUrl ? databaseError('DATABASE_URL', config.databaseUrl, error) : error;
   }
   const adminKey = await resolveAdminKey(config);
   const { enabled: grantEnabled, ...grant } = config.dailyGrant;
@@ -65,7 +68,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   } catch (error) {
     await orm.close();
     await database.stop();
-    throw error;
+    throw listenError(error, 'PORT', config.port, config.host);
   }
   const { port } = server.address() as AddressInfo;
   const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics) : undefined;
@@ -79,7 +82,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     dailyGrant,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeServer(server, config.shutdownGraceMs), dailyGrant?.stop()]);
+        await Promise.all([closeGracefully(server, config.shutdownGraceMs), dailyGrant?.stop()]);
         await orm.close();
         await database.stop();
       })()),
@@ -106,19 +109,6 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
       server.off('error', reject);
       resolve();
     });
-  });
-}
-
-/** Refuses new connections at once; cuts the ones still busy after `graceMs`. */
-function closeServer(server: http.Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    startDraining(server);
-    const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(force);
-      resolve();
-    });
-    server.closeIdleConnections();
   });
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { amount } from '@credits/contract';
+import { StartupError } from '@credits/runtime';
 import { z } from 'zod';
 import type { FailureStore } from './auth/failure-limiter';
 import type { JwtOptions } from './auth/jwt';
@@ -88,15 +89,15 @@ export interface Timeouts {
   bodyTimeoutMs: number;
 }
 
-export class ConfigError extends Error {}
+/** A bad setting: one line naming each variable and what is wrong with it. */
+export class ConfigError extends StartupError {}
 
 export function loadConfig(source: NodeJS.ProcessEnv): Config {
   // An empty variable (`DATABASE_URL=`) means unset, as in most .env tooling.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const parsed = env.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const e = parsed.data;
   return {

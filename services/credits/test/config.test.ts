@@ -44,7 +44,7 @@ describe('configuration', () => {
 
   it('JWT settings come as a set of three', () => {
     expect(() => loadConfig({ AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json' })).toThrow(
-      /AUTH_ISSUER: must be set with AUTH_JWKS_URL\n  AUTH_AUDIENCE: must be set with AUTH_JWKS_URL/,
+      'Invalid configuration: AUTH_ISSUER: must be set with AUTH_JWKS_URL; AUTH_AUDIENCE: must be set with AUTH_JWKS_URL',
     );
     const config = loadConfig({ AUTH_JWKS_URL: 'https://issuer.example/jwks', AUTH_ISSUER: 'https://issuer.example/', AUTH_AUDIENCE: 'credits' });
     expect(config.jwt).toEqual({ jwksUrl: 'https://issuer.example/jwks', issuer: 'https://issuer.example/', audience: 'credits', jwksCooldownMs: 30_000 });
@@ -66,6 +66,6 @@ describe('configuration', () => {
     ['METRICS_TOKEN', 'short'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: [^\\n]+$`));
   });
 });

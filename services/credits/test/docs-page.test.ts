@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { restRoutes } from '../src/http/server';
+import { chromiumPath, skipWithoutBrowser } from './support/browser';
 import { useTestService } from './support/service';
 
 /** /docs in a real browser (Debian's chromium, headless): every route listed; a screenshot kept. */
@@ -11,9 +12,10 @@ import { useTestService } from './support/service';
 const service = useTestService();
 const SCREENSHOT = path.resolve(import.meta.dirname, 'artifacts/docs.png');
 
-it('renders every REST route, from assets served by the service itself', async () => {
+it('renders every REST route, from assets served by the service itself', async (ctx) => {
+  skipWithoutBrowser(ctx, 'the /docs browser test');
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {

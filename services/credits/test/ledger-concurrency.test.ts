@@ -86,20 +86,57 @@ describe('concurrent consumes', () => {
     }
   });
 
-  it('mixed recharges, consumes, resets and sets at once keep balance = sum of the ledger', async () => {
+  it('combined calls each get their own answer: every caller follows its own balanceAfter chain', async () => {
+    // 12 users, 3 callers each, every caller with an amount of its own, sending 6 consumes one after
+    // another; all 36 at once. The lanes combine calls of several users and callers per statement
+    // (sorted by user inside it): an answer handed to the wrong caller shows in its chain.
+    const users = await Promise.all(Array.from({ length: 12 }, (_, u) => service.newUser({ balance: 1_000 + u })));
+    const callers = users.flatMap((user, u) => [0, 1, 2].map((c) => ({ userId: user.id, units: 10_000 + u * 3 + c, answers: [] as { userId: number; amount: number; balanceBefore: number; balanceAfter: number }[] })));
+    const units = (n: number) => Math.round(n * 10_000);
+    const gate = await holdBalanceLock(service.databaseUrl);
+    const running = callers.map(async (caller) => {
+      const client = service.client({ batch: false, retry: false });
+      for (let i = 0; i < 6; i++) caller.answers.push(await client.credits.consume.mutate({ userId: caller.userId, amount: caller.units / 10_000 }));
+    });
+    await waitForLockWaiters(service.databaseUrl, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await gate.release();
+    await Promise.all(running);
+
+    for (const caller of callers) {
+      // Each answer is this caller's own consume: its user, its amount, and no more taken than that.
+      for (const a of caller.answers) expect([a.userId, units(a.amount), units(a.balanceBefore) - units(a.balanceAfter)]).toEqual([caller.userId, -caller.units, caller.units]);
+      // In the order it sent them: each begins at or below where its previous one ended.
+      for (let i = 1; i < 6; i++) expect(caller.answers[i]!.balanceBefore).toBeLessThanOrEqual(caller.answers[i - 1]!.balanceAfter);
+    }
+    for (const [u, user] of users.entries()) {
+      // One user's answers, from all its callers, make one unbroken chain from its balance down.
+      const chain = callers.filter((c) => c.userId === user.id).flatMap((c) => c.answers).sort((a, b) => b.balanceBefore - a.balanceBefore);
+      expect(units(chain[0]!.balanceBefore)).toBe(units(1_000 + u));
+      for (let i = 1; i < chain.length; i++) expect(chain[i]!.balanceBefore).toBe(chain[i - 1]!.balanceAfter);
+      expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(chain.at(-1)!.balanceAfter);
+    }
+    // Combined: far fewer commits than the 216 consumes.
+    const [counted] = await service.sql<{ commits: number }>(
+      "select count(distinct xmin::text)::int as commits from credit_transactions where user_id in (?) and type = 'consume'",
+      [users.map((u) => u.id)],
+    );
+    expect(counted!.commits).toBeLessThan(150);
+  });
+
+  it('mixed recharges, consumes, resets and sets at once: the balance is exactly the ledger replayed in order', async () => {
     const user = await service.newUser({ balance: 50 });
     const client = service.client({ batch: false, retry: false });
-    const calls = Array.from({ length: 300 }, (_, i) => {
-      switch (i % 10) {
-        case 0:
+    const kinds = Array.from({ length: 300 }, (_, i) => (['reset', 'adjust', 'recharge', 'recharge', 'recharge'] as const)[i % 10] ?? 'consume');
+    const calls = kinds.map((kind) => {
+      switch (kind) {
+        case 'reset':
           return client.credits.reset.mutate({ userId: user.id });
-        case 1:
+        case 'adjust':
           return client.credits.set.mutate({ userId: user.id, balance: 7.25 });
-        case 2:
-        case 3:
-        case 4:
+        case 'recharge':
           return client.credits.recharge.mutate({ userId: user.id, amount: 2.5 });
-        default:
+        case 'consume':
           return client.credits.consume.mutate({ userId: user.id, amount: 1.0001 });
       }
     });
@@ -111,8 +148,6 @@ describe('concurrent consumes', () => {
     expect(report.balanceMismatches).toEqual([]);
     expect(report.brokenChains).toEqual([]);
     const { balance } = await caller.credits.balance({ userId: user.id });
-    expect(balance).toBeGreaterThanOrEqual(0);
-    const applied = results.filter((r) => r.status === 'fulfilled').length;
     const page = await caller.credits.transactions({ userId: user.id, limit: 200 });
     const all = [...page.items];
     for (let cursor = page.nextCursor; cursor; ) {
@@ -120,7 +155,22 @@ describe('concurrent consumes', () => {
       all.push(...next.items);
       cursor = next.nextCursor;
     }
-    expect(all).toHaveLength(applied + 1); // + the initial recharge
-    expect(all[0]!.balanceAfter).toBe(balance);
+
+    // Replayed in the order written (ten-thousandths, exact): each row does what its kind of call
+    // asked, from where the row before it ended. The last one's end is the balance, exactly.
+    const units = (n: number) => Math.round(n * 10_000);
+    const [initial, ...rows] = [...all].sort((a, b) => a.id - b.id);
+    expect(initial).toMatchObject({ type: 'recharge', balanceBefore: 0, balanceAfter: 50 });
+    let model = units(50);
+    for (const row of rows) {
+      const next = { recharge: model + units(2.5), consume: model - units(1.0001), reset: 0, adjust: units(7.25) }[row.type as (typeof kinds)[number]];
+      expect([row.type, units(row.balanceBefore), units(row.balanceAfter)]).toEqual([row.type, model, next]);
+      model = next;
+    }
+    expect(units(balance)).toBe(model);
+    // One row per call that succeeded, of its kind, and each call answered with its own row.
+    const succeeded = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ kind: kinds[i]!, tx: r.value }] : []));
+    expect(rows.map((r) => r.type).sort()).toEqual(succeeded.map((s) => s.kind).sort());
+    for (const { kind, tx } of succeeded) expect(rows.find((r) => r.id === tx.id)).toMatchObject({ type: kind, balanceBefore: tx.balanceBefore, balanceAfter: tx.balanceAfter });
   });
 });

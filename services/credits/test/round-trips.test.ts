@@ -17,7 +17,8 @@ it('recharge, consume, reset, set and balance each send exactly one statement', 
     () => caller.credits.recharge({ userId, amount: 10, idempotencyKey: 'rt-1' }),
     () => caller.credits.recharge({ userId, amount: 10, idempotencyKey: 'rt-1' }), // a replay, too
     () => caller.credits.consume({ userId, amount: 1 }),
-    () => caller.credits.consume({ userId: userId, amount: 1000 }).catch(() => undefined), // and a refusal
+    // And a refusal, for want of credits (not any other failure).
+    () => expect(caller.credits.consume({ userId, amount: 1000 })).rejects.toMatchObject({ code: 'PAYMENT_REQUIRED', cause: { details: { reason: 'INSUFFICIENT_CREDITS', balance: 9, required: 1000 } } }),
     () => caller.credits.set({ userId, balance: 5 }),
     () => caller.credits.reset({ userId }),
     () => caller.credits.balance({ userId }),

@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { createCreditsClient } from '@credits/client';
+import { runningEmbeddedUrl } from '@credits/runtime';
 import { expect, it } from 'vitest';
 import { createTestDatabase } from './support/db';
 import { checkLedger, type LedgerOp, runLedgerClient, settleUnknown } from './support/ledger-workload';
@@ -102,5 +107,33 @@ it('SIGTERM under load: calls in flight complete, new connections are refused, e
     expect((await client.credits.reconcile.query()).ok).toBe(true);
   } finally {
     await again.stop();
+  }
+}, 60_000);
+
+it('Ctrl-C (SIGINT to its process group) on the embedded database: calls in flight complete, then the database stops, last', async () => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-ctrl-c-'));
+  try {
+    const env = { DATA_DIR: dataDir, ADMIN_API_KEY: TEST_ADMIN_KEY, DAILY_GRANT_ENABLED: 'false' };
+    const service = await startServiceProcess(env, { ownProcessGroup: true });
+    const admin = createCreditsClient({ url: service.url, apiKey: TEST_ADMIN_KEY, retry: false, batch: false });
+    const user = await admin.users.create.mutate({ email: 'ctrl-c@example.com', name: 'Ctrl C' });
+    await admin.credits.recharge.mutate({ userId: user.id, amount: 10 });
+
+    // In flight at Ctrl-C: queued on the balance row, held from outside.
+    const databaseUrl = await runningEmbeddedUrl(dataDir, 'credits');
+    const lock = await holdBalanceLock(databaseUrl, user.id);
+    const inFlight = Array.from({ length: 5 }, (_, i) => admin.credits.consume.mutate({ userId: user.id, amount: 1, idempotencyKey: `ctrl-c-${i}` }));
+    await waitForLockWaiters(databaseUrl, 1);
+    // A terminal's Ctrl-C reaches every process of the foreground group; PostgreSQL, in a group
+    // of its own, is not among them: it keeps serving until the service has drained.
+    process.kill(-service.child.pid!, 'SIGINT');
+    await sleep(500);
+    await lock.release();
+    expect((await Promise.all(inFlight)).map((tx) => tx.balanceAfter).sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9]);
+    expect(await service.stop('SIGINT')).toBe(0);
+    // Stopped by its service: its lock file is gone, and no process is left in the data directory.
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  } finally {
+    await fs.rm(dataDir, { recursive: true, force: true });
   }
 }, 60_000);

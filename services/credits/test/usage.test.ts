@@ -3,7 +3,7 @@ import type { RecordUsageInput } from '@credits/contract';
 import { describe, expect, it } from 'vitest';
 import { query } from '../src/db/sql';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
-import { useTestService } from './support/service';
+import { startTestService, useTestService } from './support/service';
 
 const service = useTestService();
 const event = { endpoint: '/api/chat/completion', eventType: 'ai_chat' };
@@ -89,6 +89,44 @@ describe('usage.record', () => {
     expect(await state(user.id)).toEqual({ balance: 96, ledger: 2, records: 1 });
     const error = await client.usage.record.mutate({ ...input, creditsCharged: 5 }).catch((e: unknown) => e);
     expect(hasReason(error, 'IDEMPOTENCY_KEY_REUSED')).toBe(true);
+  });
+
+  it('charged records racing on one user, with keys of their own and with none, on two replicas: exactly what the balance covers', async () => {
+    const user = await service.newUser({ balance: 60 });
+    // Two service instances on one database: each combines its own queue into one statement, and
+    // the two statements race for the user's row (held from outside until both are waiting).
+    const replica = await startTestService({ databaseUrl: service.databaseUrl });
+    try {
+      const clients = [service, replica].flatMap((s) => [s.client({ batch: false, retry: false }), s.client({ batch: false, retry: false })]);
+      const gate = await holdBalanceLock(service.databaseUrl, user.id);
+      const calls = Array.from({ length: 120 }, (_, i) =>
+        clients[i % 4]!.usage.record.mutate({ userId: user.id, ...event, creditsCharged: 1, charge: true, ...(i % 2 ? { idempotencyKey: `race-${i}` } : {}) }),
+      );
+      await waitForLockWaiters(service.databaseUrl, 2);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // every request has arrived by now
+      await gate.release();
+      const results = await Promise.allSettled(calls);
+
+      const recorded = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(recorded).toHaveLength(60);
+      for (const error of refused) expect(isInsufficientCredits(error) && error.data).toMatchObject({ balance: 0, required: 1 });
+      expect(refused).toHaveLength(60);
+      // One after another, each from where the one before ended: the balance after each charge is
+      // a different one of 59..0, and the ledger says the same of each record's consume.
+      expect(recorded.map((r) => r.balanceAfter).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      const consumes = (await service.caller().credits.transactions({ userId: user.id, type: 'consume', limit: 200 })).items;
+      expect(consumes.map((t) => [t.usageRecordId, t.balanceBefore, t.balanceAfter]).sort((a, b) => a[2]! - b[2]!)).toEqual(
+        [...recorded].sort((a, b) => a.balanceAfter! - b.balanceAfter!).map((r) => [r.id, r.balanceAfter! + 1, r.balanceAfter]),
+      );
+      expect(await state(user.id)).toEqual({ balance: 0, ledger: 61, records: 60 });
+      expect((await service.caller().credits.reconcile()).ok).toBe(true);
+      // Both replicas combined (far fewer commits than records), so the race was between batches.
+      const [counted] = await service.sql<{ commits: number }>('select count(distinct xmin::text)::int as commits from usage_records where user_id = ?', [user.id]);
+      expect(counted!.commits).toBeLessThan(30);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('records once for one key when uncharged calls race', async () => {

@@ -1,4 +1,4 @@
-import { type Logger, startEmbeddedPostgres } from '@credits/runtime';
+import { databaseError, type EmbeddedOptions, type Logger, startEmbeddedPostgres } from '@credits/runtime';
 import pg from 'pg';
 
 /**
@@ -37,17 +37,19 @@ const SCHEMA = `
   create index if not exists records_name_trgm on records using gin (name gin_trgm_ops);
   create index if not exists records_email_trgm on records using gin (email gin_trgm_ops);`;
 
-export async function openDataset(databaseUrl: string | undefined, dataDir: string, log: Logger): Promise<Dataset> {
-  const embedded = databaseUrl ? undefined : await startEmbeddedPostgres(dataDir, 'records', log);
+/** RECORDS_DATABASE_URL, or unset: the embedded PostgreSQL in `dataDir` (see EmbeddedOptions for its process group). */
+export async function openDataset(databaseUrl: string | undefined, dataDir: string, log: Logger, embeddedOptions: EmbeddedOptions = {}): Promise<Dataset> {
+  const embedded = databaseUrl ? undefined : await startEmbeddedPostgres(dataDir, 'records', log, embeddedOptions);
   // The application name shows in pg_stat_activity: a test proves it never appears on the credits database.
-  const pool = new pg.Pool({ connectionString: databaseUrl ?? embedded!.url, max: 20, application_name: 'credits-records' });
+  // Connecting is bounded: a database that does not answer fails a request (or the start-up) in seconds.
+  const pool = new pg.Pool({ connectionString: databaseUrl ?? embedded!.url, max: 20, application_name: 'credits-records', connectionTimeoutMillis: 2_000 });
   pool.on('error', (error) => log.warn({ err: error }, 'records database connection lost'));
   try {
     await pool.query(SCHEMA);
   } catch (error) {
     await pool.end();
     await embedded?.stop();
-    throw error;
+    throw databaseUrl ? databaseError('RECORDS_DATABASE_URL', databaseUrl, error) : error;
   }
   const like = (text: string | undefined) => (text === undefined ? null : `%${text.replace(/[\\%_]/g, '\\$&')}%`);
   return {

@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { hasReason, isCreditsError } from '@credits/client';
-import { type AttemptLimiter, attemptLimiter, type Logger } from '@credits/runtime';
+import { admit, type AttemptLimiter, attemptLimiter, type Logger } from '@credits/runtime';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Config } from './config';
 import { type Credits, creditsUnavailable, NotAUserKey } from './credits';
 import type { Dataset } from './dataset';
+import { createProbes } from './health';
 import { effectiveLimit, LOOKUP_PRICE, queryPrice } from './pricing';
 
 /**
@@ -23,6 +24,8 @@ export interface RecordsDeps {
   config: Config;
   dataset: Dataset;
   credits: Credits;
+  /** Its own key for the credits service: /health checks the credits service takes it. */
+  creditsKey: string;
   adminKey: string;
   log: Logger;
 }
@@ -69,6 +72,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
   const { config, dataset, credits, log } = deps;
   const badKeys = attemptLimiter(new RateLimiterMemory({ points: config.authFailuresPerMinute, duration: 60 }));
   const signups = attemptLimiter(new RateLimiterMemory({ points: config.signupsPerMinute, duration: 60 }));
+  const probes = createProbes(config.creditsUrl, deps.creditsKey, dataset);
   const clientOf = (req: http.IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
 
   async function within(limiter: AttemptLimiter, client: string, what: string): Promise<void> {
@@ -99,7 +103,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
     who: { userId: number },
     entry: { endpoint: string; eventType: string; credits: number; metadata: Record<string, string | number | boolean | null>; idempotencyKey?: string | undefined },
   ) {
-    return (await credits.service()).usage.record.mutate({
+    return credits.service.usage.record.mutate({
       userId: who.userId,
       endpoint: entry.endpoint,
       eventType: entry.eventType,
@@ -178,7 +182,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
     if (!body.success) throw invalid(body.error);
     await signups.record(client);
     try {
-      const made = await (await credits.service()).users.signUp.mutate({ email: body.data.email, name: body.data.name, credits: 100, keyName: 'records sign-up' });
+      const made = await credits.service.users.signUp.mutate({ email: body.data.email, name: body.data.name, credits: 100, keyName: 'records sign-up' });
       return { user_id: made.user.id, api_key: made.apiKey.key, credits: made.balance };
     } catch (error) {
       if (hasReason(error, 'EMAIL_TAKEN')) throw new HttpError(409, 'Email already registered');
@@ -195,7 +199,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
     const amount = Number(url.searchParams.get('amount'));
     if (!email) throw new HttpError(422, 'user_email: is required');
     if (!Number.isFinite(amount) || amount <= 0) throw new HttpError(400, 'Amount must be positive');
-    const service = await credits.service();
+    const service = credits.service;
     const idempotencyKey = idempotencyKeyOf(req, 'records-topup');
     let user;
     try {
@@ -219,17 +223,26 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
     }
   }
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     const started = performance.now();
     res.once('finish', () => log.info({ method: req.method, path: url?.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
-    const route = `${req.method} ${url?.pathname}`;
+    // Shutting down: a request on a kept-alive connection is turned away (503), never started.
+    if (!admit(server, res)) return;
+    // HEAD is GET without the body (Node sends none for HEAD), answered and charged the same.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = `${method} ${url?.pathname}`;
     const handle = async () => {
       if (!url) throw new HttpError(400, 'The request target is not a URL path');
-      if (route === 'GET /health') return { status: 'healthy' };
+      if (route === 'GET /health') return probes.health();
+      if (route === 'GET /ready') {
+        const notReady = await probes.notReady();
+        if (notReady) throw new HttpError(503, `Not ready: ${notReady}`);
+        return { status: 'ready' };
+      }
       if (route === 'POST /auth/signup') return signup(req);
       if (route === 'GET /query') return query(req, url);
-      if (req.method === 'GET' && url.pathname.startsWith('/record/')) return lookup(req, pathValue(url.pathname.slice('/record/'.length)));
+      if (method === 'GET' && url.pathname.startsWith('/record/')) return lookup(req, pathValue(url.pathname.slice('/record/'.length)));
       if (route === 'POST /admin/topup') return topup(req, url);
       throw new HttpError(404, 'Not Found');
     };
@@ -246,6 +259,7 @@ export function createRecordsServer(deps: RecordsDeps): http.Server {
       },
     );
   });
+  return server;
 }
 
 /** A path segment, decoded; a broken percent-encoding is the caller's mistake, not ours. */

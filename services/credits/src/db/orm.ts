@@ -16,7 +16,7 @@ export interface DatabaseLimits {
   connectTimeoutMs: number;
 }
 
-export function ormConfig(url: string, poolSize: number, limits?: DatabaseLimits) {
+export function ormConfig(url: string, poolSize: number, limits?: Partial<DatabaseLimits>) {
   return defineConfig({
     clientUrl: url,
     entities,
@@ -34,8 +34,9 @@ export function ormConfig(url: string, poolSize: number, limits?: DatabaseLimits
     ...(limits
       ? {
           driverOptions: {
-            statement_timeout: limits.statementTimeoutMs,
-            idle_in_transaction_session_timeout: Math.max(limits.statementTimeoutMs, 10_000),
+            ...(limits.statementTimeoutMs === undefined
+              ? {}
+              : { statement_timeout: limits.statementTimeoutMs, idle_in_transaction_session_timeout: Math.max(limits.statementTimeoutMs, 10_000) }),
             connectionTimeoutMillis: limits.connectTimeoutMs,
           },
         }
@@ -49,11 +50,12 @@ export function ormConfig(url: string, poolSize: number, limits?: DatabaseLimits
  * Connects and applies every pending migration, then the repeatable ones whose files changed (see
  * repeatable.ts): all in one transaction, all or nothing, under a transaction-scoped advisory lock,
  * so replicas starting together migrate one at a time (and it holds behind PgBouncer).
- * Migrations run on connections of their own, without `limits`: a migration of a big table may
- * rightly take longer than any request should.
+ * Migrations run on connections of their own, without a statement timeout: a migration of a big
+ * table may rightly take longer than any request should. Connecting is bounded all the same, so
+ * a database that does not answer stops the start-up in seconds.
  */
 export async function openDatabase(url: string, poolSize: number, log: Logger, limits?: DatabaseLimits): Promise<MikroORM> {
-  const migrating = await MikroORM.init(ormConfig(url, limits ? 2 : poolSize));
+  const migrating = await MikroORM.init(ormConfig(url, limits ? 2 : poolSize, limits && { connectTimeoutMs: limits.connectTimeoutMs }));
   try {
     const connection = migrating.em.getConnection();
     await connection.transactional(async (transaction) => {

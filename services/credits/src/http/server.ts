@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Timeouts } from '../config';
 import type { Deps } from '../trpc/context';
 import { serveDocs } from './docs';
-import { admit } from './drain';
+import { admit } from '@credits/runtime';
 import { createMetricsHandler } from './metrics';
 import { authenticateRequest } from './request-auth';
 import { createRestHandler } from './rest/handler';

@@ -20,7 +20,7 @@ export interface ServiceProcess {
  * test must not be slowed by a test process reading its every log line), once /health answers on
  * the port chosen here.
  */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(env: Record<string, string>, options: { ownProcessGroup?: boolean } = {}): Promise<ServiceProcess> {
   const quiet = env.LOG_LEVEL !== undefined && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
   // The heap sized as `pnpm start` does (the README's "Memory"), so memory is measured as run.
@@ -28,6 +28,8 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     cwd: serviceDir,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // As a shell starts a command: the test can then send the group Ctrl-C's SIGINT.
+    detached: options.ownProcessGroup ?? false,
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

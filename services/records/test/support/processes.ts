@@ -10,6 +10,8 @@ const root = path.resolve(import.meta.dirname, '../../../..');
 export interface Running {
   url: string;
   child: ChildProcess;
+  /** Every log line so far, parsed. */
+  logs: Record<string, unknown>[];
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -17,17 +19,23 @@ export interface Running {
 export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // The records service's tsconfig maps @credits/client to its source: no build needed first.
+    env: { ...process.env, LOG_LEVEL: 'info', TSX_TSCONFIG_PATH: path.join(root, 'services/records/tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start in 60 s\n${stderr}`)), 60_000);
-    void exited.then(() => reject(new Error(`${entry} exited during start-up\n${stderr}`)));
+    // What it said on the way out: an expected error's one line on stderr, or an unexpected one's log entry.
+    const errors = () => logs.filter((l) => Number(l.level) >= 50).map((l) => `${JSON.stringify(l)}\n`).join('');
+    void exited.then(() => reject(new Error(`${entry} exited during start-up\n${stderr}${errors()}`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = ready.exec(String((JSON.parse(line) as { msg?: string }).msg));
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      const match = ready.exec(String(entry.msg));
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -37,6 +45,7 @@ export async function startProcess(entry: string, env: Record<string, string>, r
   return {
     url,
     child,
+    logs,
     stop: (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;

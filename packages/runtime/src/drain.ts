@@ -40,3 +40,19 @@ export function startDraining(server: http.Server): void {
   state.draining = true;
   for (const res of state.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
 }
+
+/**
+ * Stops a server as a shutdown should: refuses new connections at once, lets the requests in
+ * flight finish, and cuts the connections still busy after `graceMs`.
+ */
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    startDraining(server);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
