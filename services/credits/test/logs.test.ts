@@ -31,6 +31,35 @@ function recordingClient(apiKey: string) {
 }
 
 describe('one log line per call', () => {
+  it('a call writes exactly one line, with every field of the call and of its HTTP request', async () => {
+    const user = await service.newUser({ balance: 2 });
+    const { key, id: keyId } = await service.caller().apiKeys.create({ name: 'one line', scope: 'user', userId: user.id });
+    const { client, sent } = recordingClient(key);
+    await client.credits.consume.mutate({ userId: user.id, amount: 1 });
+    const mine = entries().filter((e) => e.requestId === sent[0]);
+    expect(mine).toEqual([
+      {
+        level: 30,
+        time: expect.any(Number),
+        msg: 'call',
+        requestId: sent[0],
+        method: 'POST',
+        path: '/trpc/credits.consume',
+        status: 200,
+        requestMs: expect.any(Number),
+        procedure: 'credits.consume',
+        principal: 'user',
+        keyId,
+        userId: user.id,
+        outcome: 'ok',
+        ms: expect.any(Number),
+      },
+    ]);
+    // A request that called no procedure still has its one line.
+    await fetch(`${service.url}/health`, { headers: { 'x-request-id': 'health-1' } });
+    expect(entries().filter((e) => e.requestId === 'health-1')).toEqual([expect.objectContaining({ msg: 'request', path: '/health', status: 200 })]);
+  });
+
   it('carries the request id the SDK sent, the principal, the procedure, the duration and the outcome', async () => {
     const user = await service.newUser({ balance: 5, externalId: 'auth0|logged' });
     const { key } = await service.caller().apiKeys.create({ name: 'log test', scope: 'user', userId: user.id });
@@ -53,8 +82,10 @@ describe('one log line per call', () => {
       expect.objectContaining({ procedure: 'credits.consume', principal: 'user', outcome: 'PAYMENT_REQUIRED', reason: 'INSUFFICIENT_CREDITS' }),
     ]);
     expect(calls('caller-chose-this-id')).toEqual([expect.objectContaining({ procedure: 'credits.balance', outcome: 'ok' })]);
-    // The HTTP line of the same request shares its id.
-    expect(entries().filter((e) => e.msg === 'request' && e.requestId === sent[0])).toEqual([expect.objectContaining({ status: 200 })]);
+    // One line per call, with its HTTP request's facts: no second line for the request.
+    expect(entries().filter((e) => e.requestId === sent[0])).toEqual([ok]);
+    expect(ok).toMatchObject({ method: 'POST', path: '/trpc/credits.consume', status: 200, requestMs: expect.any(Number) });
+    expect(calls(sent[1]!)[0]).toMatchObject({ status: 402 });
   });
 
   it('logs calls refused before any procedure ran, and REST calls with their route', async () => {

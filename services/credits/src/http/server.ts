@@ -7,6 +7,7 @@ import { serveDocs } from './docs';
 import { admit } from '@credits/runtime';
 import { createMetricsHandler } from './metrics';
 import { authenticateRequest } from './request-auth';
+import { logRequest } from './request-log';
 import { createRestHandler } from './rest/handler';
 import { openApiDocument } from './rest/openapi';
 import { creditsRoutes } from './rest/seed-000-002';
@@ -64,9 +65,9 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
       // Answered before the body was all read (refused, or too large): the rest must not be read
       // (Node would drain it all to reuse the connection), so the connection ends after the answer.
       if (!req.complete) hangUp(socket);
-      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const requestMs = Math.round((performance.now() - started) * 10) / 10;
       // The path only: a query string may hold a tRPC query's input (emails, search terms).
-      deps.log.info({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms }, 'request');
+      logRequest(deps.log, req, { requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, requestMs });
     });
 
     const url = parseUrl(req.url);

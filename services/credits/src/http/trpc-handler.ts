@@ -8,6 +8,7 @@ import { observeCall } from '../trpc/observe';
 import { appRouter } from '../trpc/router';
 import { MAX_BATCH, MAX_BODY_BYTES } from './limits';
 import { authenticateRequest } from './request-auth';
+import { callsOf } from './request-log';
 
 const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
 
@@ -28,12 +29,12 @@ export function createTrpcHandler(deps: Deps) {
       authenticateRequest(deps, req).then((auth) => {
         auths.set(req, auth);
         if (!('error' in auth)) return next();
-        const ctx = createContextInner(deps, auth, req.headers['x-request-id'] as string);
+        const ctx = createContextInner(deps, auth, { requestId: req.headers['x-request-id'] as string, calls: callsOf(req) });
         for (const path of namedProcedures(req.url)) observeCall(ctx, path, { ok: false, error: asTRPCError(auth.error) }, 0, undefined);
         refuse(req, res, auth.error);
       }, next);
     },
-    createContext: ({ req }) => createContextInner(deps, auths.get(req)!, req.headers['x-request-id'] as string),
+    createContext: ({ req }) => createContextInner(deps, auths.get(req)!, { requestId: req.headers['x-request-id'] as string, calls: callsOf(req) }),
     onError: ({ error, path, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') (ctx?.log ?? deps.log).error({ err: error.cause ?? error, path }, 'call failed');
     },

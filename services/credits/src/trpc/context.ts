@@ -4,6 +4,7 @@ import type { AuthResult, Authenticate } from '../auth/authenticate';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
 import type { Metrics } from '../observability/metrics';
+import type { CallRecord } from './observe';
 
 /** What the service hands to every request: long-lived resources, no request state. */
 export interface Deps {
@@ -26,9 +27,21 @@ export interface Context {
   auth: AuthResult;
   /** The REST route that called the procedure (`POST /api/credits/{user_id}/deduct`), for the call's log line. */
   route?: string;
+  /**
+   * Where an HTTP request collects its calls' log lines, written with its status once its answer
+   * is out (http/request-log.ts); without one (in-process callers), a call writes its line at once.
+   */
+  calls?: CallRecord[];
+}
+
+export interface RequestInfo {
+  requestId?: string | undefined;
+  route?: string;
+  calls?: CallRecord[];
 }
 
 /** The context of a request without HTTP: tests give the principal directly. */
-export function createContextInner(deps: Deps, auth: AuthResult, requestId: string = randomUUID(), route?: string): Context {
-  return { requestId, deps, auth, log: deps.log.child({ requestId }), ...(route ? { route } : {}) };
+export function createContextInner(deps: Deps, auth: AuthResult, request: RequestInfo = {}): Context {
+  const requestId = request.requestId ?? randomUUID();
+  return { deps, auth, ...request, requestId, log: deps.log.child({ requestId }) };
 }

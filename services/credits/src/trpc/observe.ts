@@ -7,8 +7,22 @@ import type { Meta } from './init';
 
 export type CallResult = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 
+/** A call's half of its log line (the request adds method, path and status). */
+export interface CallRecord {
+  procedure: string;
+  route?: string;
+  principal: string;
+  keyId?: number;
+  userId?: number;
+  outcome: string;
+  reason?: string;
+  /** The call's own time. */
+  ms: number;
+}
+
 /**
- * What a finished call tells operators: one log line and its metrics. It reads outcomes from what
+ * What a finished call tells operators: one log line (written with its HTTP request's, see
+ * http/request-log.ts) and its metrics. It reads outcomes from what
  * the call returned or threw (what its meta says the result is; an error's reason), so the domain
  * stays free of logging and metrics. Inputs and outputs are never logged: they carry API keys
  * (apiKeys.create) and users' data; ids and codes are enough to follow a call.
@@ -24,7 +38,7 @@ export function observeCall(ctx: Context, procedure: string, result: CallResult,
   if (result.ok && meta?.writes) ledgerEffects(ctx, procedure, meta.writes, result.data);
   else if (reason === 'INSUFFICIENT_CREDITS') metrics.insufficientCredits.inc({ procedure });
 
-  const fields = {
+  const record: CallRecord = {
     procedure,
     ...(ctx.route ? { route: ctx.route } : {}),
     principal: principal?.kind ?? 'none',
@@ -34,8 +48,9 @@ export function observeCall(ctx: Context, procedure: string, result: CallResult,
     ...(reason ? { reason } : {}),
     ms: Math.round(ms * 10) / 10,
   };
-  if (outcome === 'INTERNAL_SERVER_ERROR') ctx.log.error(fields, 'call');
-  else ctx.log.info(fields, 'call');
+  if (ctx.calls) ctx.calls.push(record);
+  else if (outcome === 'INTERNAL_SERVER_ERROR') ctx.log.error(record, 'call');
+  else ctx.log.info(record, 'call');
 }
 
 function reasonOf(error: TRPCError): string | undefined {

@@ -7,6 +7,7 @@ import { asTRPCError, errorData, publicMessage } from '../../trpc/errors';
 import { createCaller } from '../../trpc/router';
 import { MAX_BODY_BYTES } from '../limits';
 import { authenticateRequest } from '../request-auth';
+import { callsOf } from '../request-log';
 import type { AnyRoute, InputIssue, RestError } from './route';
 
 interface Compiled {
@@ -55,7 +56,9 @@ export function createRestHandler(deps: Deps, routes: AnyRoute[]) {
       sent.path = Object.fromEntries(match.names.map((name, i) => [name, decodePathValue(name, values[i]!)]));
       if (route.body) sent.body = await readJson(req);
       const request = parseAll(route, sent);
-      const api = createCaller(createContextInner(deps, auth, req.headers['x-request-id'] as string, `${route.method} ${route.path}`));
+      const api = createCaller(
+        createContextInner(deps, auth, { requestId: req.headers['x-request-id'] as string, route: `${route.method} ${route.path}`, calls: callsOf(req) }),
+      );
       const result = await route.call(api, request);
       const headers = Object.entries(route.headers ?? {}).flatMap(([name, h]) => {
         const value = h.value(request, result);
