@@ -5,6 +5,8 @@ import path from 'node:path';
 import { closeGracefully, databaseError, ensurePortFree, type Logger, listenError, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
 import { createFailureLimiter } from './auth/failure-limiter';
+import { createKeyCache } from './auth/key-cache';
+import { watchRevocations } from './auth/revocations';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
@@ -30,6 +32,9 @@ export interface App {
  * Database, migrations, HTTP server, scheduler: everything `main` starts, and what tests start
  * in-process. `clock` says what day it is (tests move it; nothing else reads the time of day).
  */
+/** How long a verified API key is trusted without a lookup; a revocation ends it at once (auth/revocations.ts). */
+const API_KEY_CACHE_MS = 60_000;
+
 export async function startApp(config: Config, log: Logger, clock: () => Date = () => new Date()): Promise<App> {
   // A port in use is said before anything is set up (a first start would create a cluster first).
   await ensurePortFree('PORT', config.port, config.host);
@@ -47,6 +52,8 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     throw config.databaseUrl ? databaseError('DATABASE_URL', config.databaseUrl, error) : error;
   }
   const adminKey = await resolveAdminKey(config);
+  const keys = createKeyCache(API_KEY_CACHE_MS);
+  const revocations = watchRevocations(config.databaseListenUrl === 'off' ? null : (config.databaseListenUrl ?? database.url), orm, keys, log);
   const { enabled: grantEnabled, ...grant } = config.dailyGrant;
   const deps: Deps = {
     orm,
@@ -58,6 +65,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       jwt: config.jwt,
       autoProvision: config.autoProvision,
       limiter: createFailureLimiter(config.authFailuresPerMinute, config.authFailureStore, () => orm.em.getConnection().getNativeClient()),
+      keys,
     }),
     metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
     requestTimeoutMs: config.timeouts.requestTimeoutMs,
@@ -66,6 +74,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    await revocations.close();
     await orm.close();
     await database.stop();
     throw listenError(error, 'PORT', config.port, config.host);
@@ -83,6 +92,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     close: () =>
       (closing ??= (async () => {
         await Promise.all([closeGracefully(server, config.shutdownGraceMs), dailyGrant?.stop()]);
+        await revocations.close();
         await orm.close();
         await database.stop();
       })()),

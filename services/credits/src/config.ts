@@ -13,6 +13,9 @@ const env = z
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
     DATA_DIR: z.string().min(1).default('.data'),
+    DATABASE_LISTEN_URL: z
+      .union([z.literal('off'), z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL, or off' })])
+      .optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
@@ -57,6 +60,11 @@ export interface Config {
   /** Unset: an embedded PostgreSQL keeps its data under `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * Where LISTEN connects (revocations reach every replica at once): unset, the database itself;
+   * `off`, nowhere: poll instead (behind PgBouncer's transaction pooling with no direct route).
+   */
+  databaseListenUrl: string | 'off' | undefined;
   dbPoolSize: number;
   timeouts: Timeouts;
   logLevel: z.output<typeof env>['LOG_LEVEL'];
@@ -105,6 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
+    databaseListenUrl: e.DATABASE_LISTEN_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     timeouts: {
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

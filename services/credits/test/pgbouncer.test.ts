@@ -182,4 +182,19 @@ describe.skipIf(!pgbouncerBinary)(`behind PgBouncer, transaction mode${pgbouncer
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  it('a revoked key is refused on the other instance within a second: LISTEN through it is found not to work, and polling takes over', async () => {
+    const key = await service.client().apiKeys.create.mutate({ name: 'bouncer revocation', scope: 'service' });
+    const onSecond = second.client({ apiKey: key.key, retry: false, batch: false });
+    expect(await onSecond.users.list.query({}).then(() => 'ok')).toBe('ok');
+    await service.client().apiKeys.revoke.mutate({ id: key.id });
+    const revokedAt = performance.now();
+    let code = 'ok';
+    while (code === 'ok' && performance.now() - revokedAt < 3_000) {
+      code = await onSecond.users.list.query({}).then(() => 'ok', (e: { code: string }) => e.code);
+      if (code === 'ok') await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(code).toBe('UNAUTHORIZED');
+    expect(performance.now() - revokedAt).toBeLessThan(1_000);
+  });
 });

@@ -6,6 +6,7 @@ import { findActiveApiKey } from '../domain/api-keys';
 import { DomainError, invalidCredentials, missingCredentials, rateLimited, userNotFound } from '../domain/errors';
 import { createUser, findUserByExternalId } from '../domain/users';
 import type { Credential } from './credentials';
+import type { KeyCache } from './key-cache';
 import { createJwtVerifier, type JwtOptions } from './jwt';
 import type { Principal } from './principal';
 import type { AttemptLimiter } from '@credits/runtime';
@@ -18,6 +19,8 @@ export interface AuthOptions {
   autoProvision: boolean;
   /** Failed attempts per client address (see failure-limiter.ts). */
   limiter: AttemptLimiter;
+  /** API keys verified a moment ago (see key-cache.ts). */
+  keys: KeyCache;
 }
 
 export type AuthResult = { principal: Principal } | { error: DomainError };
@@ -34,10 +37,12 @@ export function createAuthenticator(orm: MikroORM, options: AuthOptions): Authen
     const { value } = credential;
     if (!value) throw invalidCredentials('Invalid credentials: expected Authorization: Bearer <API key or token>');
     // Hashing both sides makes the comparison constant-time whatever the lengths.
-    if (adminKeyHash && timingSafeEqual(sha256(value), adminKeyHash)) return { kind: 'admin', keyId: null };
-    const em = orm.em.fork();
-    if (verifyJwt && credential.header === 'authorization' && looksLikeJwt(value)) return userFromToken(em, await verifyJwt(value));
-    const key = await findActiveApiKey(em, value);
+    const digest = sha256(value);
+    if (adminKeyHash && timingSafeEqual(digest, adminKeyHash)) return { kind: 'admin', keyId: null };
+    if (verifyJwt && credential.header === 'authorization' && looksLikeJwt(value)) return userFromToken(orm.em.fork(), await verifyJwt(value));
+    // The same digest, as api_keys stores it.
+    const hash = digest.toString('hex');
+    const key = options.keys.get(hash) ?? (await options.keys.load(hash, () => findActiveApiKey(orm.em.fork(), hash)));
     if (!key) throw invalidCredentials('Invalid API key');
     if (key.scope === 'user') return { kind: 'user', userId: key.userId!, externalId: key.externalId, keyId: key.id };
     return { kind: key.scope, keyId: key.id };

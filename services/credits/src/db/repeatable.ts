@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { MAX_BALANCE } from '@credits/contract';
 
 /**
- * The ledger's SQL functions live in one file per concern (ledger.sql, usage.sql) and are applied
+ * The SQL functions live in one file per concern (ledger.sql, usage.sql, api-keys.sql) and are applied
  * as repeatable migrations, the way Flyway's `R__` files are: after the timestamped migrations (which
  * hold table changes only), in the order below, inside the same transaction and migration lock,
  * and again whenever a file's text changes (its checksum, kept in `repeatable_migrations`, differs).
  * The constants the functions need come from the contract, written here as SQL functions, so each
  * is defined once.
  */
-export const REPEATABLE_FILES = ['ledger.sql', 'usage.sql'] as const;
+export const REPEATABLE_FILES = ['ledger.sql', 'usage.sql', 'api-keys.sql'] as const;
 
 /** Read beside this module: src/db in development and tests, dist/ in the built service (tsup copies them). */
 const textOf = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');

@@ -58,10 +58,10 @@ export interface ActiveApiKey {
 }
 
 /**
- * The unrevoked key with this value, or null. One statement, which also records when the key was
+ * The unrevoked key with this hash, or null. One statement, which also records when the key was
  * last used, but writes that at most once a minute per key, not on every request.
  */
-export async function findActiveApiKey(em: EntityManager, key: string): Promise<ActiveApiKey | null> {
+export async function findActiveApiKey(em: EntityManager, keyHash: string): Promise<ActiveApiKey | null> {
   const [row] = await query<{ id: number; scope: ApiKeyScope; user_id: number | null; external_id: string | null }>(
     em,
     `with found as (
@@ -74,7 +74,7 @@ export async function findActiveApiKey(em: EntityManager, key: string): Promise<
           and (last_used_at is null or last_used_at < now() - interval '1 minute')
      )
      select id, scope, user_id, external_id from found`,
-    [hashApiKey(key)],
+    [keyHash],
   );
   return row ? { id: row.id, scope: row.scope, userId: row.user_id, externalId: row.external_id } : null;
 }

@@ -35,6 +35,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     databaseUrl: undefined,
     dataDir: '.data',
+    databaseListenUrl: undefined,
     dbPoolSize: 20,
     timeouts: { statementTimeoutMs: 5_000, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 },
     logLevel: 'silent',
