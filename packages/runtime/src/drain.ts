@@ -35,6 +35,11 @@ export function admit(server: http.Server, res: http.ServerResponse): boolean {
   return true;
 }
 
+/** How many requests are being answered now: background work yields while there are others. */
+export function requestsInFlight(server: http.Server): number {
+  return stateOf(server).inFlight.size;
+}
+
 export function startDraining(server: http.Server): void {
   const state = stateOf(server);
   state.draining = true;

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { closeGracefully, databaseError, ensurePortFree, type Logger, listenError, readOrCreateSecret, startEmbeddedPostgres } from '@credits/runtime';
+import {
+  closeGracefully,
+  databaseError,
+  ensurePortFree,
+  type Logger,
+  listenError,
+  readOrCreateSecret,
+  requestsInFlight,
+  startEmbeddedPostgres,
+} from '@credits/runtime';
 import { createAuthenticator } from './auth/authenticate';
 import { createFailureLimiter } from './auth/failure-limiter';
 import { createKeyCache } from './auth/key-cache';
@@ -11,6 +20,7 @@ import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
+import { createPace } from './jobs/pace';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
 
@@ -55,11 +65,14 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   const keys = createKeyCache(API_KEY_CACHE_MS);
   const revocations = watchRevocations(config.databaseListenUrl === 'off' ? null : (config.databaseListenUrl ?? database.url), orm, keys, log);
   const { enabled: grantEnabled, ...grant } = config.dailyGrant;
+  // Background work gives way while calls other than the one that may have started it are answered.
+  let server: http.Server | undefined;
   const deps: Deps = {
     orm,
     log,
     clock,
     grant,
+    pace: createPace(() => server !== undefined && requestsInFlight(server) > 1),
     authenticate: createAuthenticator(orm, {
       adminApiKey: config.adminApiKey ?? adminKey.key,
       jwt: config.jwt,
@@ -70,7 +83,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
     requestTimeoutMs: config.timeouts.requestTimeoutMs,
   };
-  const server = createHttpServer(deps, { metricsToken: config.metricsToken, timeouts: config.timeouts });
+  server = createHttpServer(deps, { metricsToken: config.metricsToken, timeouts: config.timeouts });
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
@@ -80,7 +93,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     throw listenError(error, 'PORT', config.port, config.host);
   }
   const { port } = server.address() as AddressInfo;
-  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics) : undefined;
+  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics, deps.pace) : undefined;
 
   let closing: Promise<void> | undefined;
   return {

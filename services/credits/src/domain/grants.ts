@@ -30,6 +30,8 @@ export interface GrantRequest {
   signal?: AbortSignal;
   /** Called after each committed chunk: progress reporting, and tests that stop a run half way. */
   onChunk?: (progress: { granted: number; lastUserId: number }) => void | Promise<void>;
+  /** Called after each chunk with the time it took; resolves when the next may start (see jobs/pace.ts). */
+  pace?: (chunkMs: number) => Promise<void>;
 }
 
 export const grantKey = (date: string) => `daily:${date}`;
@@ -56,12 +58,14 @@ export async function runDailyGrant(em: EntityManager, settings: GrantSettings, 
         status = 'interrupted';
         break;
       }
+      const chunkStarted = performance.now();
       const chunk = await grantChunk(em, settings, request.date, claim.runId, after);
       if (chunk.seen === 0) break;
       granted += chunk.paid;
       refused += chunk.refused;
       after = chunk.lastUserId;
       await request.onChunk?.({ granted, lastUserId: after });
+      await request.pace?.(performance.now() - chunkStarted);
     }
   } catch (error) {
     status = 'failed';

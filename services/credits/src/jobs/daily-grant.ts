@@ -20,14 +20,21 @@ export interface DailyGrantJob {
  * The daily grant inside the service: at 00:00 UTC, and once at start-up for today. Every replica
  * runs this job; the grant's lease and its ledger keys make the extra runs find the day done.
  */
-export function startDailyGrantJob(orm: MikroORM, log: Logger, settings: GrantSettings, clock: () => Date, metrics: Metrics): DailyGrantJob {
+export function startDailyGrantJob(
+  orm: MikroORM,
+  log: Logger,
+  settings: GrantSettings,
+  clock: () => Date,
+  metrics: Metrics,
+  pace: (chunkMs: number) => Promise<void>,
+): DailyGrantJob {
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
 
   const tick = (trigger = 'schedule') => {
     if (stopping.signal.aborted) return Promise.resolve();
     const date = utcDate(clock());
-    const run = observeGrant(runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal }), log, metrics, Number(settings.amount), trigger)
+    const run = observeGrant(runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal, pace }), log, metrics, Number(settings.amount), trigger)
       .then(
         () => undefined,
         (error: unknown) => log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`),

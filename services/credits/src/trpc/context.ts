@@ -13,6 +13,8 @@ export interface Deps {
   /** Today, for the daily grant; injected so tests can move it. */
   clock: () => Date;
   grant: GrantSettings;
+  /** How background work (the grant's chunks) gives way to calls (jobs/pace.ts). */
+  pace: (chunkMs: number) => Promise<void>;
   authenticate: Authenticate;
   metrics: Metrics;
   /** How long a call may take before its statements are cancelled and it answers TIMED_OUT. */

@@ -14,7 +14,7 @@ export const grants = {
       const { deps } = ctx;
       const trigger = principalLabel(ctx.principal);
       const date = grantDate(input.date, deps.clock());
-      return observeGrant(runDailyGrant(ctx.em, deps.grant, { date, trigger }), ctx.log, deps.metrics, Number(deps.grant.amount), trigger);
+      return observeGrant(runDailyGrant(ctx.em, deps.grant, { date, trigger, pace: deps.pace }), ctx.log, deps.metrics, Number(deps.grant.amount), trigger);
     }),
   /** The latest runs, newest first. */
   status: adminProcedure
