@@ -35,7 +35,8 @@ export async function startDatabase() {
 
 /**
  * `count` users holding `balance` each, with the ledger row that explains it (an `adjust`), so
- * that balance = sum of the ledger holds from the start. Set-based, in batches.
+ * that balance = sum of the ledger holds from the start. User `n` has the external id `bench|n`.
+ * Set-based, in batches.
  */
 export async function seedUsers(pool: pg.Pool, count: number, balance: number): Promise<void> {
   const batch = 100_000;
@@ -43,7 +44,8 @@ export async function seedUsers(pool: pg.Pool, count: number, balance: number): 
     const to = Math.min(count, from + batch - 1);
     await pool.query(
       `with made as (
-         insert into users (email, name) select 'bench-' || g || '@example.com', 'Bench ' || g from generate_series($1::int, $2::int) g
+         insert into users (email, name, external_id)
+         select 'bench-' || g || '@example.com', 'Bench ' || g, 'bench|' || g from generate_series($1::int, $2::int) g
          returning id
        ), funded as (
          insert into credits (user_id, balance) select id, $3 from made returning user_id
@@ -63,7 +65,11 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** The built credits service (dist/main.js), on its own port, against `databaseUrl`. */
+/**
+ * The built credits service (dist/main.js), on its own port, against `databaseUrl`, as `pnpm
+ * start` runs it: its default log level (LOG_LEVEL in `env` to change it), its log lines written
+ * as ever, to a stdout that is /dev/null.
+ */
 export const startService = (databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []) =>
   spawnBuilt(path.resolve(import.meta.dirname, '..'), 'PORT', {
     DATABASE_URL: databaseUrl,
@@ -79,8 +85,8 @@ export async function spawnBuilt(serviceDir: string, portVariable: string, env: 
   // As `pnpm start` runs it (the README's "Memory": the heap sized, for RSS).
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', '--max-old-space-size=512', ...nodeArgs, 'dist/main.js'], {
     cwd: serviceDir,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env, [portVariable]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {

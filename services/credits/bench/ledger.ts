@@ -4,7 +4,7 @@ import { drive } from './harness';
 import { compare, type Scenario } from './report';
 
 /** What the raw baselines run: the smallest correct SQL for each effect, one statement, with the unique idempotency key. */
-const RAW = {
+export const RAW = {
   // Guarded update and its ledger row in one statement; a repeated key fails on the unique index.
   consume: `with paid as (
       update credits set balance = balance - $2, updated_at = now() where user_id = $1 and balance >= $2 returning user_id, balance

@@ -11,12 +11,17 @@ import { grantScenarios } from './grant';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
 import { ledgerScenarios } from './ledger';
 import { recordsScenarios } from './records';
+import { restScenarios } from './rest';
 import { printTable, type Scenario, writeResults } from './report';
 import { usageScenarios } from './usage';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' } } });
-/** `--only ledger,usage`: some of the groups (ledger, usage, grant, records); all by default. */
-const only = new Set(values.only?.split(',') ?? ['ledger', 'usage', 'grant', 'records']);
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' } },
+});
+/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, records); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'records']);
+/** The service runs as shipped (`info`); `--log-level warn` shows what the log lines cost. */
+const logLevel = values['log-level'];
 const quick = values.quick;
 const users = Number(values.users ?? (quick ? 20_000 : 100_000));
 const seconds = quick ? 2 : 6;
@@ -24,7 +29,7 @@ const seconds = quick ? 2 : 6;
 const callers = 64;
 const startedAt = new Date();
 
-console.log(`credits bench: ${users.toLocaleString('en-US')} users, ${quick ? 'quick' : 'full'} run`);
+console.log(`credits bench: ${users.toLocaleString('en-US')} users, ${quick ? 'quick' : 'full'} run, log level ${logLevel ?? 'info (as shipped)'}`);
 const database = await startDatabase();
 let service;
 try {
@@ -35,7 +40,7 @@ try {
     return result;
   };
   await timed('seeded', () => seedUsers(database.pool, users, 1000));
-  service = await startService(database.url);
+  service = await startService(database.url, logLevel ? { LOG_LEVEL: logLevel } : {});
   const rssMb = service.rssMb;
   // The load goes through the SDK as its users get it (calls of one tick share a request); the
   // set-up and control calls go one per request.
@@ -46,6 +51,7 @@ try {
   const scenarios: Scenario[] = [];
   const groups = {
     ledger: () => ledgerScenarios({ ...sdk, hotUser: users, sweep: [1, 8, 32, 64], callers }),
+    rest: () => restScenarios({ pool: database.pool, url: service!.url, users, sweep: [1, 8, 64], seconds, rssMb }),
     usage: () => usageScenarios({ ...sdk, callers, heavyRecords: quick ? 100_000 : 500_000 }),
     grant: () => grantScenarios({ ...sdk, callers }),
     records: () =>
