@@ -2,14 +2,17 @@
  * `pnpm --filter @credits/service bench:profile [scenario] [--callers N] [--no-batch]`: one
  * scenario's load (64 callers through the SDK, 8 s) against the built service run with
  * `node --cpu-prof`, then the functions that took the most of the service's CPU, by self time.
- * Scenarios: consume, balance, usage. KEEP_PROFILE=1 keeps the .cpuprofile (for DevTools).
+ * Scenarios: consume, balance, usage (the SDK), rest-deduct, rest-balance (seed 000's REST, keep-alive
+ * HTTP). KEEP_PROFILE=1 keeps the .cpuprofile (for DevTools).
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { ADMIN_KEY, drive, seedUsers, startDatabase, startService } from './harness';
+import { restClient } from './rest';
 
 interface ProfileNode {
   id: number;
@@ -34,7 +37,10 @@ try {
   const service = await startService(database.url, {}, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
   const client = createCreditsClient({ url: service.url, apiKey: ADMIN_KEY, retry: false, batch: !values['no-batch'] });
   const userId = () => 1 + Math.floor(Math.random() * users);
+  const rest = restClient(service.url, new http.Agent({ keepAlive: true, maxSockets: Number(values.callers) }));
   const ops: Record<string, () => Promise<unknown>> = {
+    'rest-deduct': () => rest('POST', `/api/credits/${userId()}/deduct`, { amount: 0.01 }),
+    'rest-balance': () => rest('GET', `/api/credits/${userId()}`),
     consume: () => client.credits.consume.mutate({ userId: userId(), amount: 0.01 }),
     balance: () => client.credits.balance.query({ userId: userId() }),
     usage: () => client.usage.record.mutate({ userId: userId(), endpoint: '/api', eventType: 'ai_chat', creditsCharged: 0.01, charge: true }),

@@ -54,7 +54,7 @@ export async function restScenarios(opts: {
 }
 
 /** One request on a kept-alive connection; resolves with the status once the body is read (a non-2xx is an answer too). */
-function restClient(base: string, agent: http.Agent) {
+export function restClient(base: string, agent: http.Agent) {
   const { hostname, port } = new URL(base);
   return (method: string, path: string, body?: unknown) =>
     new Promise<number>((resolve, reject) => {
