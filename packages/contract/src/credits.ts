@@ -1,21 +1,26 @@
 import { z } from 'zod';
 import { amount, balanceValue } from './amount';
+import { allocation, bucketTerms } from './buckets';
 import { idempotencyKey, instant, page, pageInput, text, userRef } from './common';
 
-export const TRANSACTION_TYPES = ['recharge', 'consume', 'reset', 'adjust', 'grant'] as const;
+export const TRANSACTION_TYPES = ['recharge', 'consume', 'reset', 'adjust', 'grant', 'expire'] as const;
 export const transactionType = z.enum(TRANSACTION_TYPES);
 export type TransactionType = z.output<typeof transactionType>;
 
 export const balanceInput = z.object({ userId: userRef });
 
-export const rechargeInput = z.object({
-  userId: userRef,
-  amount,
-  description: text(500).optional(),
-  /** A payment's id: credits the user once. Sent again with the same amount it replays the first recharge; with another, CONFLICT (REFERENCE_REUSED). */
-  referenceId: text(255).optional(),
-  idempotencyKey: idempotencyKey.optional(),
-});
+export const rechargeInput = z
+  .object({
+    userId: userRef,
+    amount,
+    description: text(500).optional(),
+    /** A payment's id: credits the user once. Sent again with the same amount it replays the first recharge; with another, CONFLICT (REFERENCE_REUSED). */
+    referenceId: text(255).optional(),
+    idempotencyKey: idempotencyKey.optional(),
+    /** The bucket the credits land in (default: paid, priority 50, effective now, never expiring). */
+    ...bucketTerms,
+  })
+  .refine((i) => !i.expiresAt || !i.effectiveAt || i.expiresAt > i.effectiveAt, { message: 'must be after effectiveAt', path: ['expiresAt'] });
 
 export const consumeInput = z.object({
   userId: userRef,
@@ -51,8 +56,11 @@ export const transactionsInput = z
 
 export const balance = z.object({
   userId: z.number(),
+  /** What the user can spend now: the sum of their live buckets. */
   balance: z.number(),
   updatedAt: z.date(),
+  /** The next instant credits expire, and how many then; null when none will. */
+  nextExpiry: z.object({ at: z.date(), amount: z.number() }).nullable(),
 });
 
 /** One row of the append-only ledger. `amount` is signed: balance = sum of a user's amounts. */
@@ -67,6 +75,8 @@ export const transaction = z.object({
   referenceId: z.string().nullable(),
   usageRecordId: z.number().nullable(),
   idempotencyKey: z.string().nullable(),
+  /** The buckets it moved (signed amounts, summing to `amount`); empty for rows written before buckets. */
+  allocations: z.array(allocation),
   createdAt: z.date(),
 });
 export type Transaction = z.output<typeof transaction>;
@@ -83,6 +93,10 @@ export const reconcileReport = z.object({
   balanceMismatches: z.array(z.object({ userId: z.number(), balance: z.number(), ledgerSum: z.number() })),
   /** Ledger rows whose balanceBefore is not the previous row's balanceAfter. */
   brokenChains: z.array(z.object({ userId: z.number(), transactionId: z.number() })),
+  /** Users whose balance differs from the sum of their buckets' remaining credits. */
+  bucketMismatches: z.array(z.object({ userId: z.number(), balance: z.number(), bucketSum: z.number() })),
+  /** Buckets whose remaining credits differ from what the ledger's allocations moved into and out of them. */
+  bucketsOffLedger: z.array(z.object({ bucketId: z.number(), remaining: z.number(), allocated: z.number() })),
   ok: z.boolean(),
 });
 export type ReconcileReport = z.output<typeof reconcileReport>;

@@ -1,6 +1,7 @@
 import './messages';
 export * from './amount';
 export * from './api-keys';
+export * from './buckets';
 export * from './common';
 export * from './credits';
 export * from './errors';

@@ -69,7 +69,7 @@ try {
 async function measure() {
   const em = () => orm.em.fork();
   const record = await timed(2_000, (i) =>
-    recordUsage(em(), recordUsageInput.parse({ userId: 1 + (i % USERS), endpoint: '/v1/chat', eventType: 'chat', creditsCharged: 0.01, charge: true, modelName: 'm-small' })),
+    recordUsage(em(), recordUsageInput.parse({ userId: 1 + (i % USERS), endpoint: '/v1/chat', eventType: 'chat', creditsCharged: 0.01, charge: true, modelName: 'm-small' }), new Date()),
   );
   const now = new Date();
   const monthAgo = new Date(now.getTime() - 30 * 86_400_000);

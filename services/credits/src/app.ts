@@ -20,6 +20,7 @@ import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
+import { type ExpiryJob, startExpiryJob } from './jobs/expiry';
 import { createPace } from './jobs/pace';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
@@ -34,6 +35,8 @@ export interface App {
   deps: Deps;
   /** The scheduled grant, when DAILY_GRANT_ENABLED. */
   dailyGrant: DailyGrantJob | undefined;
+  /** The expiry sweeper. */
+  expiry: ExpiryJob;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
@@ -94,6 +97,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   }
   const { port } = server.address() as AddressInfo;
   const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics, deps.pace) : undefined;
+  const expiry = startExpiryJob(orm, log, clock, deps.metrics, deps.pace);
 
   let closing: Promise<void> | undefined;
   return {
@@ -102,9 +106,10 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     adminKey: adminKey.info,
     deps,
     dailyGrant,
+    expiry,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeGracefully(server, config.shutdownGraceMs), dailyGrant?.stop()]);
+        await Promise.all([closeGracefully(server, config.shutdownGraceMs), dailyGrant?.stop(), expiry.stop()]);
         await revocations.close();
         await orm.close();
         await database.stop();

@@ -92,6 +92,7 @@ const procedures: [string, Allowed, Call][] = [
   ['credits.reset', ['service'], (c) => c.credits.reset.mutate({ userId: alice.id })],
   ['credits.set', ['service'], (c) => c.credits.set.mutate({ userId: alice.id, balance: 100 })],
   ['credits.consume', ['service', 'self'], (c) => c.credits.consume.mutate({ userId: alice.id, amount: 0.0001 })],
+  ['credits.buckets', ['service', 'self'], (c) => c.credits.buckets.query({ userId: alice.id })],
   ['credits.transactions', ['service', 'self'], (c) => c.credits.transactions.query({ userId: 'auth0|alice' })],
   ['credits.reconcile', [], (c) => c.credits.reconcile.query()],
   ['usage.record', ['service', 'self'], (c) => c.usage.record.mutate({ userId: alice.id, endpoint: '/chat', eventType: 'ai_chat', creditsCharged: 0.0001, charge: true })],

@@ -9,7 +9,7 @@ const service = useTestService();
 /** A user holding exactly MAX_BALANCE, put there through the ledger function itself (no API amount is that large). */
 async function userAtCeiling() {
   const user = await service.newUser();
-  await service.sql(`select outcome from credits_apply(?, null, 'adjust', ?, 'to the ceiling', null, null, null, null)`, [user.id, MAX_BALANCE]);
+  await service.sql(`select outcome from credits_apply(?, null, 'adjust', ?, 'to the ceiling', null, null, null, null, now(), null)`, [user.id, MAX_BALANCE]);
   expect((await service.caller().credits.balance({ userId: user.id })).balance).toBe(MAX_BALANCE);
   return user;
 }

@@ -129,6 +129,7 @@ describe('exactly once, whoever triggers it', () => {
     const failing = runDailyGrant(service.app.deps.orm.em.fork(), settings, {
       date: '2030-05-05',
       trigger: 'test',
+      now: new Date(),
       onChunk: () => {
         if (++chunks === 3) throw new Error('the process died here');
       },
@@ -137,7 +138,7 @@ describe('exactly once, whoever triggers it', () => {
     const [failed] = await service.caller().grants.status({});
     expect(failed).toMatchObject({ status: 'failed', usersGranted: 30, error: 'the process died here' });
 
-    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: '2030-05-05', trigger: 'test' });
+    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: '2030-05-05', trigger: 'test', now: new Date() });
     expect(resumed).toMatchObject({ granted: 70, alreadyGranted: 30 });
     expect((await ledger(service, '2030-05-05')).filter((r) => r.grants !== 1)).toEqual([]);
     expect((await service.caller().credits.reconcile()).ok).toBe(true);
@@ -148,8 +149,9 @@ describe('exactly once, whoever triggers it', () => {
     await seedUsers(service.databaseUrl, 400);
     now = new Date('2030-06-01T00:00:00Z');
     const slow = await startTestService({ databaseUrl: service.databaseUrl, dailyGrant: { ...GRANT, amount: GRANT.amount as never, chunkSize: 1 } }, { clock });
-    await new Promise((resolve) => setTimeout(resolve, 150)); // some chunks commit
-    await slow.close(); // shutdown: the run stops after its current chunk
+    // Some chunks commit (however loaded the machine), then shutdown: the run stops after its current chunk.
+    while (((await service.caller().grants.status({}))[0]?.usersGranted ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await slow.close();
     const [interrupted] = await service.caller().grants.status({});
     expect(interrupted).toMatchObject({ status: 'interrupted' });
     expect(interrupted!.usersGranted).toBeGreaterThan(0);
@@ -184,7 +186,7 @@ describe('a run killed half way', () => {
     expect(killed!.usersGranted).toBeLessThan(20_000);
 
     const settings = { amount: '5' as never, chunkSize: 2_000, leaseMs: 1_000 };
-    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: today, trigger: 'test' });
+    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: today, trigger: 'test', now: new Date() });
     expect(resumed.granted + resumed.alreadyGranted).toBe(20_000);
     expect(resumed.alreadyGranted).toBe(killed!.usersGranted); // its chunks committed with their progress mark
     expect((await runs()).find((r) => r.id === killed!.id)).toMatchObject({ status: 'abandoned' });

@@ -106,7 +106,7 @@ describe('operations', () => {
     // 1000 recharges of the largest amount reach 1e15, the ceiling; one credit more is refused.
     const em = service.app.deps.orm.em.fork();
     await em.getConnection().execute(
-      `select credits_apply(?, null, 'recharge', 1000000000000, null, null, null, null, null) from generate_series(1, 1000)`,
+      `select credits_apply(?, null, 'recharge', 1000000000000, null, null, null, null, null, now(), null) from generate_series(1, 1000)`,
       [id],
     );
     expect((await caller.credits.balance({ userId: id })).balance).toBe(1e15);

@@ -154,7 +154,7 @@ describe('the migration over recharges stored before the rule', () => {
         ['other', 'other'],
       ]);
       const [again] = await sql<{ outcome: string; id: string }>(
-        `select r.outcome, r.tx_id as id from credits_apply(?, null, 'recharge', 50, null, 'stripe_payment_123', null, null, null) r`,
+        `select r.outcome, r.tx_id as id from credits_apply(?, null, 'recharge', 50, null, 'stripe_payment_123', null, null, null, now(), null) r`,
         [user!.id],
       );
       expect(again).toEqual({ outcome: 'replayed', id: rows[0]!.id });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/db/migrations';
 import { openDatabase } from '../src/db/orm';
-import { applyRepeatable, repeatableMigrations } from '../src/db/repeatable';
+import { applyRepeatable, REPEATABLE_FILES, repeatableMigrations } from '../src/db/repeatable';
 import { createTestDatabase } from './support/db';
 
 /** The ledger's functions are their files: applied from them, again when they change, never drifting. */
@@ -51,7 +51,9 @@ async function drift(): Promise<string[]> {
 describe('repeatable migrations', () => {
   it('every function of the files is in the database exactly as the file writes it, with the file’s checksum recorded', async () => {
     const names = repeatableMigrations().flatMap((m) => functionsOf(m.sql));
-    expect(names).toEqual(expect.arrayContaining(['credits_apply', 'credits_apply_many', 'credits_apply_each', 'usage_record', 'usage_record_many', 'credits_max_balance']));
+    expect(names).toEqual(
+      expect.arrayContaining(['credits_apply', 'credits_apply_many', 'credits_apply_each', 'credits_draw', 'credits_expire_due', 'usage_record', 'usage_record_many', 'credits_max_balance']),
+    );
     expect(await drift()).toEqual([]);
     const { rows } = await client.query<{ name: string; checksum: string }>('select name, checksum from repeatable_migrations order by name');
     expect(rows).toEqual(repeatableMigrations().map(({ name, checksum }) => ({ name, checksum })).sort((a, b) => a.name.localeCompare(b.name)));
@@ -72,7 +74,7 @@ describe('repeatable migrations', () => {
     expect(await applyRepeatable(execute)).toEqual(['usage.sql']);
     expect(await applyRepeatable(execute)).toEqual([]);
     await client.query(`delete from repeatable_migrations`);
-    expect(await applyRepeatable(execute)).toEqual(['ledger.sql', 'usage.sql']);
+    expect(await applyRepeatable(execute)).toEqual([...REPEATABLE_FILES]);
   });
 
   it('replicas starting at once on an empty database migrate one after the other, each migration once', async () => {

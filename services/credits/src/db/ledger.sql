@@ -1,7 +1,7 @@
 -- The ledger: every change to a balance, whoever makes it (the API's recharge, consume, reset and
--- set; a usage record's charge; the daily grant), goes through the functions in this file, and
--- nothing else writes `credits.balance` or `credit_transactions`. Applied by the migrator as a
--- repeatable migration (src/db/repeatable.ts): re-applied whenever this file changes.
+-- set; a usage record's charge; grant programs; expiry), goes through the functions in this file,
+-- and nothing else writes `credits.balance`, `credit_buckets` or `credit_transactions`. Applied by
+-- the migrator as a repeatable migration (src/db/repeatable.ts): re-applied whenever it changes.
 --
 -- Its rules, each kept in one place:
 --   1. One change, one row: a balance and the ledger row that explains it change together, in the
@@ -17,6 +17,16 @@
 --   6. A recharge's reference (a payment's id) credits a user once: the same reference and amount
 --      replay the first recharge, another amount is refused (a partial unique index on
 --      recharge_reference backs it, checked under the lock).
+--   7. Buckets: every credit lands in a bucket and every debit draws from buckets, so a balance is
+--      the sum of its buckets' remaining credits, and a row's allocations say which buckets it
+--      moved (they sum to its amount). A debit draws from the live buckets (effective, not
+--      expired) in spending order (`credits_spending_order`).
+--   8. Expiry to the instant: a bucket is not spendable from its `expires_at` on, and before any
+--      change to a user is applied, the user's buckets that expired are written off, one `expire`
+--      row each (`credits_expire_due`); the sweeper does the same for users nobody changes.
+--
+-- Time is the caller's `p_now` (the service's clock), not the database's: one clock decides what is
+-- live, for every statement of a call, and tests can move it.
 --
 -- No `*` and no whole-row values of tables: operators may add columns to any of them (schema
 -- management), and a column of theirs must never shadow one of ours. For the same reason every
@@ -45,11 +55,84 @@ returns text language sql immutable as $$
   end
 $$;
 
+-- Rule 7: a user's live buckets, in the order debits draw from them.
+create or replace function credits_spending_order(p_user integer, p_now timestamptz)
+returns table (bucket_id bigint, remaining numeric, n bigint) language sql stable as $$
+  select b.id, b.remaining, row_number() over (order by b.priority, b.expires_at nulls last, b.category = 'paid', b.created_at, b.id)
+    from credit_buckets b
+   where b.user_id = p_user and b.remaining > 0 and b.effective_at <= p_now and (b.expires_at is null or b.expires_at > p_now)
+$$;
+
+-- What a user can spend at `p_now`: the sum of their live buckets.
+create or replace function credits_live_balance(p_user integer, p_now timestamptz)
+returns numeric language sql stable as $$
+  select coalesce(sum(b.remaining), 0)
+    from credit_buckets b
+   where b.user_id = p_user and b.remaining > 0 and b.effective_at <= p_now and (b.expires_at is null or b.expires_at > p_now)
+$$;
+
+-- Draws `p_amount` from a user's live buckets in spending order (the caller holds the user's lock
+-- and knows the live balance covers it). Returns the allocations: each bucket and what it gave, in
+-- the order they were drawn.
+create or replace function credits_draw(p_user integer, p_amount numeric, p_now timestamptz)
+returns jsonb language sql as $$
+  with ordered as (
+    select o.bucket_id, o.remaining, o.n,
+           coalesce(sum(o.remaining) over (order by o.n rows between unbounded preceding and 1 preceding), 0) as taken_before
+      from credits_spending_order(p_user, p_now) o
+  ), draws as (
+    select d.bucket_id, d.n, least(d.remaining, p_amount - d.taken_before) as take from ordered d where d.taken_before < p_amount
+  ), drawn as (
+    update credit_buckets b set remaining = b.remaining - d.take from draws d where b.id = d.bucket_id returning b.id, d.n, d.take
+  )
+  select coalesce(jsonb_agg(jsonb_build_object('bucketId', w.id, 'amount', -w.take) order by w.n), '[]'::jsonb) from drawn w
+$$;
+
+-- A new bucket holding `p_amount`, and its allocation.
+create or replace function credits_fill(
+  p_user integer, p_amount numeric, p_category text, p_priority smallint, p_effective_at timestamptz, p_expires_at timestamptz,
+  p_source text, p_reference_id text, p_now timestamptz
+) returns jsonb language sql as $$
+  insert into credit_buckets as b (user_id, category, priority, amount, remaining, effective_at, expires_at, source, reference_id, created_at)
+  values (p_user, coalesce(p_category, 'paid'), coalesce(p_priority, 50), p_amount, p_amount, coalesce(p_effective_at, p_now), p_expires_at,
+          p_source, p_reference_id, p_now)
+  returning jsonb_build_array(jsonb_build_object('bucketId', b.id, 'amount', b.amount))
+$$;
+
+-- Rule 8: writes off the user's buckets that expired by `p_now`, one `expire` row each, oldest
+-- expiry first. The caller holds the user's lock. Returns the balance after them.
+create or replace function credits_expire_due(p_user integer, p_balance numeric, p_now timestamptz)
+returns numeric language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_balance numeric := p_balance;
+  v_bucket record;
+begin
+  for v_bucket in
+    select b.id, b.remaining, b.source
+      from credit_buckets b
+     where b.user_id = p_user and b.remaining > 0 and b.expired_at is null and b.expires_at <= p_now
+     order by b.expires_at, b.id
+  loop
+    update credit_buckets b set remaining = 0, expired_at = p_now where b.id = v_bucket.id;
+    insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, allocations, created_at)
+    values (p_user, 'expire', -v_bucket.remaining, v_balance, v_balance - v_bucket.remaining, left('Expired: ' || v_bucket.source, 500),
+            jsonb_build_array(jsonb_build_object('bucketId', v_bucket.id, 'amount', -v_bucket.remaining)), p_now);
+    v_balance := v_balance - v_bucket.remaining;
+  end loop;
+  if v_balance <> p_balance then
+    update credits c set balance = v_balance, updated_at = p_now where c.user_id = p_user;
+  end if;
+  return v_balance;
+end
+$fn$;
+
 -- One change to one user's balance. Outcomes: applied, replayed (same key, same request hash, or
 -- a recharge's reference with the same amount: the original row, nothing written), key_reused
 -- (same key, another request), reference_reused (a recharge's reference, another amount),
 -- insufficient, balance_limit, user_not_found. The tx_ columns are the ledger row written (or
--- replayed).
+-- replayed). A recharge's credits land in a bucket on `p_bucket`'s terms (category, priority,
+-- effective_at, expires_at as a JSON object; the defaults otherwise).
 create or replace function credits_apply(
   p_user_id integer,
   p_external_id text,
@@ -60,6 +143,8 @@ create or replace function credits_apply(
   p_usage_record_id bigint,
   p_idempotency_key text,
   p_request_hash text,
+  p_now timestamptz,
+  p_bucket jsonb,
   out outcome text,
   out current_balance numeric,
   out tx_id bigint,
@@ -72,13 +157,16 @@ create or replace function credits_apply(
   out tx_reference_id text,
   out tx_usage_record_id bigint,
   out tx_idempotency_key text,
+  out tx_allocations jsonb,
   out tx_created_at timestamptz
 ) language plpgsql as $fn$
 #variable_conflict use_variable
 declare
   v_user integer;
   v_hash text;
+  v_live numeric;
   v_after numeric;
+  v_allocations jsonb;
 begin
   -- Rule 2: the lock first; from here on the checks below see settled values.
   select c.user_id, c.balance into v_user, current_balance
@@ -93,9 +181,9 @@ begin
   -- Rule 5.
   if p_idempotency_key is not null then
     select t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
-           t.usage_record_id, t.idempotency_key, t.created_at, t.request_hash
+           t.usage_record_id, t.idempotency_key, coalesce(t.allocations, '[]'::jsonb), t.created_at, t.request_hash
       into tx_id, tx_user_id, tx_type, tx_amount, tx_balance_before, tx_balance_after, tx_description, tx_reference_id,
-           tx_usage_record_id, tx_idempotency_key, tx_created_at, v_hash
+           tx_usage_record_id, tx_idempotency_key, tx_allocations, tx_created_at, v_hash
       from credit_transactions t
      where t.user_id = v_user and t.idempotency_key = p_idempotency_key;
     if found then
@@ -107,9 +195,9 @@ begin
   -- Rule 6.
   if p_type = 'recharge' and p_reference_id is not null then
     select t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
-           t.usage_record_id, t.idempotency_key, t.created_at
+           t.usage_record_id, t.idempotency_key, coalesce(t.allocations, '[]'::jsonb), t.created_at
       into tx_id, tx_user_id, tx_type, tx_amount, tx_balance_before, tx_balance_after, tx_description, tx_reference_id,
-           tx_usage_record_id, tx_idempotency_key, tx_created_at
+           tx_usage_record_id, tx_idempotency_key, tx_allocations, tx_created_at
       from credit_transactions t
      where t.user_id = v_user and t.recharge_reference = p_reference_id;
     if found then
@@ -118,27 +206,57 @@ begin
     end if;
   end if;
 
-  -- Rules 3 and 4.
-  v_after := credits_next_balance(p_type, current_balance, p_amount);
+  -- Rule 8: what expired goes first, so the change below starts from what is really there.
+  current_balance := credits_expire_due(v_user, current_balance, p_now);
+
+  -- Rules 3 and 4, on what the user can spend: debits draw only from live buckets (rule 7).
+  v_live := case when p_type in ('consume', 'adjust') then credits_live_balance(v_user, p_now) end;
+  v_after := credits_next_balance(p_type, coalesce(v_live, current_balance), p_amount);
   outcome := credits_refusal(v_after);
   if outcome = 'unknown_change' then
     raise exception 'credits_apply: unknown change %', p_type;
   elsif outcome is not null then
+    if v_live is not null then current_balance := v_live; end if;
     return;
   end if;
 
+  -- Rule 7: the buckets this change moves. A set draws down, or fills a new bucket, by the
+  -- difference from what is live; a reset empties every bucket.
+  if p_type in ('recharge', 'grant') then
+    v_allocations := credits_fill(v_user, p_amount, p_bucket->>'category', (p_bucket->>'priority')::smallint,
+                                  (p_bucket->>'effective_at')::timestamptz, (p_bucket->>'expires_at')::timestamptz,
+                                  coalesce(p_bucket->>'source', p_type), p_reference_id, p_now);
+  elsif p_type = 'consume' then
+    v_allocations := credits_draw(v_user, p_amount, p_now);
+  elsif p_type = 'adjust' and p_amount > v_live then
+    v_allocations := credits_fill(v_user, p_amount - v_live, 'paid', null, null, null, 'set', null, p_now);
+  elsif p_type = 'adjust' then
+    v_allocations := credits_draw(v_user, v_live - p_amount, p_now);
+  else -- reset
+    with emptied as (
+      update credit_buckets b set remaining = 0
+        from (select o.id, o.remaining from credit_buckets o where o.user_id = v_user and o.remaining > 0) old
+       where b.id = old.id
+      returning b.id, old.remaining
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('bucketId', e.id, 'amount', -e.remaining) order by e.id), '[]'::jsonb)
+      into v_allocations from emptied e;
+  end if;
+  -- The row's amount is what its allocations moved; the stored balance follows it.
+  v_after := current_balance + coalesce((select sum((a->>'amount')::numeric) from jsonb_array_elements(v_allocations) a), 0);
+
   -- Rule 1.
-  update credits c set balance = v_after, updated_at = now() where c.user_id = v_user;
+  update credits c set balance = v_after, updated_at = p_now where c.user_id = v_user;
   insert into credit_transactions as t
     (user_id, type, amount, balance_before, balance_after, description, reference_id, usage_record_id, idempotency_key, request_hash,
-     recharge_reference)
+     recharge_reference, allocations, created_at)
   values
     (v_user, p_type, v_after - current_balance, current_balance, v_after, p_description, p_reference_id, p_usage_record_id,
-     p_idempotency_key, p_request_hash, case when p_type = 'recharge' then p_reference_id end)
+     p_idempotency_key, p_request_hash, case when p_type = 'recharge' then p_reference_id end, v_allocations, p_now)
   returning t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
-            t.usage_record_id, t.idempotency_key, t.created_at
+            t.usage_record_id, t.idempotency_key, t.allocations, t.created_at
        into tx_id, tx_user_id, tx_type, tx_amount, tx_balance_before, tx_balance_after, tx_description, tx_reference_id,
-            tx_usage_record_id, tx_idempotency_key, tx_created_at;
+            tx_usage_record_id, tx_idempotency_key, tx_allocations, tx_created_at;
   outcome := 'applied';
   current_balance := v_after;
 end
@@ -158,7 +276,9 @@ create or replace function credits_apply_many(
   p_reference_ids text[],
   p_usage_record_ids bigint[],
   p_idempotency_keys text[],
-  p_request_hashes text[]
+  p_request_hashes text[],
+  p_nows timestamptz[],
+  p_buckets jsonb[]
 ) returns table (
   ord integer,
   outcome text,
@@ -173,6 +293,7 @@ create or replace function credits_apply_many(
   tx_reference_id text,
   tx_usage_record_id bigint,
   tx_idempotency_key text,
+  tx_allocations jsonb,
   tx_created_at timestamptz
 ) language plpgsql as $fn$
 #variable_conflict use_variable
@@ -180,47 +301,83 @@ begin
   for i in 1 .. coalesce(cardinality(p_types), 0) loop
     return query
       select i, a.outcome, a.current_balance, a.tx_id, a.tx_user_id, a.tx_type, a.tx_amount, a.tx_balance_before,
-             a.tx_balance_after, a.tx_description, a.tx_reference_id, a.tx_usage_record_id, a.tx_idempotency_key, a.tx_created_at
+             a.tx_balance_after, a.tx_description, a.tx_reference_id, a.tx_usage_record_id, a.tx_idempotency_key,
+             a.tx_allocations, a.tx_created_at
         from credits_apply(p_user_ids[i], p_external_ids[i], p_types[i], p_amounts[i], p_descriptions[i], p_reference_ids[i],
-                           p_usage_record_ids[i], p_idempotency_keys[i], p_request_hashes[i]) a;
+                           p_usage_record_ids[i], p_idempotency_keys[i], p_request_hashes[i], p_nows[i], p_buckets[i]) a;
   end loop;
 end
 $fn$;
 
--- One change, the same for each of many users (each listed once), set-based: the daily grant's
--- chunks. Rule 2: the rows are locked first, in id order; the statement after reads them settled.
--- Users who already hold `p_idempotency_key` are left out (their change was made before); the
--- others are `applied` or refused by rules 3 and 4 (a grant to a user at the ceiling).
+-- An addition to each of many users (each listed once, with its own amount; a zero amount is
+-- skipped), set-based: grant programs' chunks. Rule 2: the rows are locked first, in id order;
+-- rule 8: what expired is written off first (per user, for the few who have any); then one
+-- statement reads them settled. Users who already hold `p_idempotency_key` are left out (their
+-- change was made before); the others are `applied`, each into a new bucket on `p_bucket`'s
+-- terms, or refused by rule 4.
 create or replace function credits_apply_each(
   p_user_ids integer[],
+  p_amounts numeric[],
   p_type text,
-  p_amount numeric,
   p_description text,
-  p_idempotency_key text
+  p_idempotency_key text,
+  p_now timestamptz,
+  p_bucket jsonb
 ) returns table (user_id integer, outcome text)
 language plpgsql as $fn$
 #variable_conflict use_variable
 begin
-  if credits_next_balance(p_type, 0, p_amount) is null then
-    raise exception 'credits_apply_each: unknown change %', p_type;
+  if p_type not in ('recharge', 'grant') then
+    raise exception 'credits_apply_each: % is not an addition', p_type;
   end if;
   perform 1 from credits c where c.user_id = any(p_user_ids) order by c.user_id for update of c;
+  perform credits_expire_due(c.user_id, c.balance, p_now)
+     from credits c
+    where c.user_id = any(p_user_ids)
+      and exists (select 1 from credit_buckets b where b.user_id = c.user_id and b.remaining > 0 and b.expired_at is null and b.expires_at <= p_now);
   return query
-    with due as (
-      select c.user_id, c.balance as before, credits_next_balance(p_type, c.balance, p_amount) as after
-        from credits c
-       where c.user_id = any(p_user_ids)
-         and (p_idempotency_key is null
+    with asked as (
+      select a.user_id, a.amount from unnest(p_user_ids, p_amounts) as a(user_id, amount) where a.amount > 0
+    ), due as (
+      select c.user_id, c.balance as before, credits_next_balance(p_type, c.balance, a.amount) as after, a.amount
+        from asked a join credits c on c.user_id = a.user_id
+       where (p_idempotency_key is null
               or (select t.id from credit_transactions t where t.user_id = c.user_id and t.idempotency_key = p_idempotency_key) is null)
     ), applied as (
-      select d.user_id, d.before, d.after from due d where credits_refusal(d.after) is null
+      select d.user_id, d.before, d.after, d.amount from due d where credits_refusal(d.after) is null
+    ), filled as (
+      insert into credit_buckets as b (user_id, category, priority, amount, remaining, effective_at, expires_at, source, created_at)
+      select a.user_id, coalesce(p_bucket->>'category', 'paid'), coalesce((p_bucket->>'priority')::smallint, 50), a.amount, a.amount,
+             coalesce((p_bucket->>'effective_at')::timestamptz, p_now), (p_bucket->>'expires_at')::timestamptz,
+             coalesce(p_bucket->>'source', p_type), p_now
+        from applied a
+      returning b.id, b.user_id
     ), moved as (
-      update credits c set balance = a.after, updated_at = now() from applied a where c.user_id = a.user_id returning c.user_id
+      update credits c set balance = a.after, updated_at = p_now from applied a where c.user_id = a.user_id
     ), written as (
-      insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, idempotency_key)
-      select a.user_id, p_type, a.after - a.before, a.before, a.after, p_description, p_idempotency_key from applied a
+      insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, idempotency_key, allocations, created_at)
+      select a.user_id, p_type, a.after - a.before, a.before, a.after, p_description, p_idempotency_key,
+             jsonb_build_array(jsonb_build_object('bucketId', f.id, 'amount', a.amount)), p_now
+        from applied a join filled f on f.user_id = a.user_id
     )
     -- `moved` and `written` run to completion though nothing reads them (as every data-modifying CTE does).
     select d.user_id, coalesce(credits_refusal(d.after), 'applied') from due d;
+end
+$fn$;
+
+-- The sweeper's step (rule 8): for each of these users, the buckets that expired by `p_now` are
+-- written off, as credits_apply would before a change. Rows locked in id order first (rule 2).
+-- Returns how many buckets expired.
+create or replace function credits_expire_users(p_user_ids integer[], p_now timestamptz)
+returns integer language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_due integer;
+begin
+  perform 1 from credits c where c.user_id = any(p_user_ids) order by c.user_id for update of c;
+  select count(*) into v_due from credit_buckets b
+   where b.user_id = any(p_user_ids) and b.remaining > 0 and b.expired_at is null and b.expires_at <= p_now;
+  perform credits_expire_due(c.user_id, c.balance, p_now) from credits c where c.user_id = any(p_user_ids);
+  return v_due;
 end
 $fn$;

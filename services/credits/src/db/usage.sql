@@ -27,6 +27,7 @@ create or replace function usage_record(
   p_charge boolean,
   p_idempotency_key text,
   p_request_hash text,
+  p_now timestamptz,
   out outcome text,
   out current_balance numeric,
   out balance_after numeric,
@@ -95,7 +96,7 @@ begin
   r_id := nextval(pg_get_serial_sequence('usage_records', 'id'));
   if p_charge then
     select a.outcome, a.current_balance, a.tx_id into v_charge
-      from credits_apply(v_user, null, 'consume', p_credits, left(p_event_type || ' ' || p_endpoint, 500), null, r_id, null, null) a;
+      from credits_apply(v_user, null, 'consume', p_credits, left(p_event_type || ' ' || p_endpoint, 500), null, r_id, null, null, p_now, null) a;
     current_balance := v_charge.current_balance;
     if v_charge.outcome <> 'applied' then
       -- Refused (never below zero): a refused charge writes no record either.
@@ -108,11 +109,11 @@ begin
   insert into usage_records as r
     (id, user_id, session_id, endpoint, event_type, credits_charged, cost_usd, tokens_used, prompt_tokens,
      completion_tokens, model_name, provider, tool_name, operation_name, metadata, transaction_id,
-     idempotency_key, request_hash)
+     idempotency_key, request_hash, created_at)
   values
     (r_id, v_user, v_session, p_endpoint, p_event_type, coalesce(p_credits, 0), coalesce(p_cost, 0), p_tokens, p_prompt_tokens,
      p_completion_tokens, p_model, p_provider, p_tool, p_operation, p_metadata, r_transaction_id,
-     p_idempotency_key, p_request_hash)
+     p_idempotency_key, p_request_hash, p_now)
   on conflict (user_id, idempotency_key) do nothing;
   if not found then
     -- The same key, inserted a moment ago by a concurrent uncharged call (a charged one holds the
@@ -189,7 +190,8 @@ create or replace function usage_record_many(
   p_metadata jsonb[],
   p_charges boolean[],
   p_idempotency_keys text[],
-  p_request_hashes text[]
+  p_request_hashes text[],
+  p_nows timestamptz[]
 ) returns table (
   ord integer,
   outcome text,
@@ -223,7 +225,8 @@ begin
              u.r_provider, u.r_tool_name, u.r_operation_name, u.r_metadata, u.r_transaction_id, u.r_idempotency_key, u.r_created_at
         from usage_record(p_user_ids[i], p_external_ids[i], p_session_uuids[i], p_endpoints[i], p_event_types[i], p_credits[i],
                           p_costs[i], p_tokens[i], p_prompt_tokens[i], p_completion_tokens[i], p_models[i], p_providers[i],
-                          p_tools[i], p_operations[i], p_metadata[i], p_charges[i], p_idempotency_keys[i], p_request_hashes[i]) u;
+                          p_tools[i], p_operations[i], p_metadata[i], p_charges[i], p_idempotency_keys[i], p_request_hashes[i],
+                          p_nows[i]) u;
   end loop;
 end
 $fn$;

@@ -26,6 +26,8 @@ export interface GrantSettings {
 export interface GrantRequest {
   date: string;
   trigger: string;
+  /** The service's clock: the instant the payments are made at (ledger.sql decides what is live at it). */
+  now: Date;
   /** Stops the run between chunks (shutdown); it is left `interrupted`, to be resumed. */
   signal?: AbortSignal;
   /** Called after each committed chunk: progress reporting, and tests that stop a run half way. */
@@ -35,6 +37,9 @@ export interface GrantRequest {
 }
 
 export const grantKey = (date: string) => `daily:${date}`;
+
+/** The daily grant's credits: free ones (promotional), spent before paid credits of the same priority, never expiring. */
+const DAILY_BUCKET = JSON.stringify({ category: 'promotional', source: 'program:daily' });
 
 /** The UTC calendar day of `moment`, YYYY-MM-DD. */
 export const utcDate = (moment: Date) => moment.toISOString().slice(0, 10);
@@ -59,7 +64,7 @@ export async function runDailyGrant(em: EntityManager, settings: GrantSettings, 
         break;
       }
       const chunkStarted = performance.now();
-      const chunk = await grantChunk(em, settings, request.date, claim.runId, after);
+      const chunk = await grantChunk(em, settings, request, claim.runId, after);
       if (chunk.seen === 0) break;
       granted += chunk.paid;
       refused += chunk.refused;
@@ -125,7 +130,8 @@ async function claimDate(em: EntityManager, settings: GrantSettings, request: Gr
  * ceiling included), with the run's progress. Under the advisory lock the chunk's key check runs
  * after any other grant chunk committed, so it sees their payments.
  */
-async function grantChunk(em: EntityManager, settings: GrantSettings, date: string, runId: number, after: number) {
+async function grantChunk(em: EntityManager, settings: GrantSettings, request: GrantRequest, runId: number, after: number) {
+  const { date, now } = request;
   return transaction(em, async (sql) => {
     await sql(`select pg_advisory_xact_lock(hashtext('credits.daily_grant'))`, []);
     const [result] = await sql<{ seen: number; paid: number; refused: number; last_user_id: number | null; owned: number }>(
@@ -134,7 +140,8 @@ async function grantChunk(em: EntityManager, settings: GrantSettings, date: stri
          select coalesce(array_agg(user_id order by user_id), '{}') as ids, max(user_id) as last_user_id, count(*)::int as seen
            from (select user_id from credits where user_id > $1 order by user_id limit $2) next
        ), applied as (
-         select e.outcome from chunk, credits_apply_each(chunk.ids, 'grant', $3, 'Daily grant', $4) e
+         select e.outcome
+           from chunk, credits_apply_each(chunk.ids, array_fill($3::numeric, array[cardinality(chunk.ids)]), 'grant', 'Daily grant', $4, $6, $7) e
        ), progress as (
          update grant_runs
             set users_granted = users_granted + (select count(*) from applied where outcome = 'applied'),
@@ -148,7 +155,7 @@ async function grantChunk(em: EntityManager, settings: GrantSettings, date: stri
               (select count(*) from applied where outcome <> 'applied')::int as refused,
               (select count(*) from progress)::int as owned
          from chunk`,
-      [after, settings.chunkSize, settings.amount, grantKey(date), runId],
+      [after, settings.chunkSize, settings.amount, grantKey(date), runId, now, DAILY_BUCKET],
     );
     // Our lease was taken over (we were silent too long): undo this chunk and stop; the new owner pays.
     if (result!.owned === 0) throw new Error(`grant run ${runId} lost its lease for ${date}`);

@@ -1,5 +1,6 @@
 import type {
   Balance,
+  BucketCategory,
   ConsumeInput,
   Decimal,
   LedgerResult,
@@ -46,6 +47,7 @@ interface TransactionRow {
   reference_id: string | null;
   usage_record_id: string | null;
   idempotency_key: string | null;
+  allocations: { bucketId: number; amount: number }[] | null;
   created_at: Date;
 }
 
@@ -61,23 +63,45 @@ interface Change {
   description?: string | undefined;
   referenceId?: string | undefined;
   usageRecordId?: number | undefined;
+  /** A recharge's bucket: its terms, as credits_apply reads them (defaults for what is missing). */
+  bucket?: BucketTerms | undefined;
+}
+
+/** Where a recharge's credits land (rechargeInput's bucket fields). */
+export interface BucketTerms {
+  category?: BucketCategory | undefined;
+  priority?: number | undefined;
+  effectiveAt?: Date | undefined;
+  expiresAt?: Date | undefined;
 }
 
 interface Pending extends PerUser {
   change: Change;
   idempotencyKey: string | null;
   hash: string | null;
+  /** The service's clock when the call was made: what is live is decided at this instant. */
+  now: Date;
 }
+
+/** Bucket terms as the ledger's functions take them: snake_case JSON, only what was given. */
+export const bucketJson = (terms: BucketTerms & { source?: string }) =>
+  JSON.stringify({
+    category: terms.category,
+    priority: terms.priority,
+    effective_at: terms.effectiveAt?.toISOString(),
+    expires_at: terms.expiresAt?.toISOString(),
+    source: terms.source,
+  });
 
 /** A ledger row's columns, by name: never `*`, which an operator's own column could disturb. */
 const TRANSACTION_COLUMNS = `t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
-  t.usage_record_id, t.idempotency_key, t.created_at`;
+  t.usage_record_id, t.idempotency_key, t.allocations, t.created_at`;
 
 const APPLY_MANY = `select r.ord, r.outcome, r.current_balance, r.tx_id as id, r.tx_user_id as user_id, r.tx_type as type,
        r.tx_amount as amount, r.tx_balance_before as balance_before, r.tx_balance_after as balance_after,
        r.tx_description as description, r.tx_reference_id as reference_id, r.tx_usage_record_id as usage_record_id,
-       r.tx_idempotency_key as idempotency_key, r.tx_created_at as created_at
-  from credits_apply_many($1, $2, $3, $4, $5, $6, $7, $8, $9) r order by r.ord`;
+       r.tx_idempotency_key as idempotency_key, r.tx_allocations as allocations, r.tx_created_at as created_at
+  from credits_apply_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb[]) r order by r.ord`;
 
 /** Changes queued up meanwhile go to the database together: one `credits_apply_many` call. */
 const combined = combinedPerUser<Pending, ApplyRow>((batch) => {
@@ -92,15 +116,25 @@ const combined = combinedPerUser<Pending, ApplyRow>((batch) => {
     column((p) => p.change.usageRecordId ?? null),
     column((p) => p.idempotencyKey),
     column((p) => p.hash),
+    column((p) => p.now),
+    column((p) => (p.change.bucket ? bucketJson(p.change.bucket) : null)),
   ]);
 });
 
-async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined): Promise<LedgerResult> {
+async function apply(em: EntityManager, userId: UserRef, change: Change, idempotencyKey: string | undefined, now: Date): Promise<LedgerResult> {
+  const { bucket } = change;
   const hash =
     idempotencyKey === undefined
       ? null
-      : requestHash(change.type, change.amount, change.description, change.referenceId, change.usageRecordId);
-  const row = await combined({ em, userId, change, idempotencyKey: idempotencyKey ?? null, hash });
+      : requestHash(
+          change.type,
+          change.amount,
+          change.description,
+          change.referenceId,
+          change.usageRecordId,
+          ...(bucket ? [bucket.category, bucket.priority, bucket.effectiveAt?.toISOString(), bucket.expiresAt?.toISOString()] : []),
+        );
+  const row = await combined({ em, userId, change, idempotencyKey: idempotencyKey ?? null, hash, now });
   switch (row.outcome) {
     case 'applied':
       return { ...toTransaction(row), replayed: false };
@@ -121,12 +155,26 @@ async function apply(em: EntityManager, userId: UserRef, change: Change, idempot
   }
 }
 
-export const recharge = (em: EntityManager, i: RechargeInput) =>
-  apply(em, i.userId, { type: 'recharge', amount: i.amount, description: i.description, referenceId: i.referenceId }, i.idempotencyKey);
+/** The credits land in a new bucket on the recharge's terms (default: paid, priority 50, effective now, never expiring). */
+export const recharge = (em: EntityManager, i: RechargeInput, now: Date) =>
+  apply(
+    em,
+    i.userId,
+    {
+      type: 'recharge',
+      amount: i.amount,
+      description: i.description,
+      referenceId: i.referenceId,
+      bucket: { category: i.category, priority: i.priority, effectiveAt: i.effectiveAt, expiresAt: i.expiresAt },
+    },
+    i.idempotencyKey,
+    now,
+  );
 
-export async function consume(em: EntityManager, i: ConsumeInput): Promise<LedgerResult> {
+/** Draws from the user's live buckets in spending order. */
+export async function consume(em: EntityManager, i: ConsumeInput, now: Date): Promise<LedgerResult> {
   if (i.usageRecordId !== undefined) await checkUsageRecordOwner(em, i.userId, i.usageRecordId);
-  return apply(em, i.userId, { type: 'consume', amount: i.amount, description: i.description, usageRecordId: i.usageRecordId }, i.idempotencyKey);
+  return apply(em, i.userId, { type: 'consume', amount: i.amount, description: i.description, usageRecordId: i.usageRecordId }, i.idempotencyKey, now);
 }
 
 /** A consume names a usage record of its own user, or none. A record never changes hands, so checking first is enough. */
@@ -141,36 +189,60 @@ async function checkUsageRecordOwner(em: EntityManager, userId: UserRef, usageRe
   if (!user.owned) throw usageRecordNotFound(usageRecordId);
 }
 
-/** The balance becomes 0, recorded as a `reset` row for whatever it held. */
-export const reset = (em: EntityManager, i: ResetInput) => apply(em, i.userId, { type: 'reset', amount: null }, i.idempotencyKey);
+/** The balance becomes 0, every bucket emptied, recorded as one `reset` row for whatever it held. */
+export const reset = (em: EntityManager, i: ResetInput, now: Date) => apply(em, i.userId, { type: 'reset', amount: null }, i.idempotencyKey, now);
 
-/** An external update: the balance becomes `i.balance`, recorded as an `adjust` row for the difference. */
-export const setBalance = (em: EntityManager, i: SetInput) =>
-  apply(em, i.userId, { type: 'adjust', amount: i.balance, description: i.reason }, i.idempotencyKey);
+/**
+ * An external update: what the user can spend becomes `i.balance`, recorded as an `adjust` row for
+ * the difference: above it, a new bucket (paid, never expiring); below it, drawn in spending order.
+ */
+export const setBalance = (em: EntityManager, i: SetInput, now: Date) =>
+  apply(em, i.userId, { type: 'adjust', amount: i.balance, description: i.reason }, i.idempotencyKey, now);
 
 interface BalanceRow {
   user_id: number | null;
   balance: string | null;
   updated_at: Date | null;
+  next_expiry_at: Date | null;
+  next_expiry_amount: string | null;
 }
 
-/** Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown user). */
-const readBalances = combinedPerUser<PerUser, BalanceRow>((batch) =>
+interface BalanceRead extends PerUser {
+  now: Date;
+}
+
+/**
+ * Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown
+ * user). What is spendable is the sum of the live buckets at the read's instant (ledger.sql, rules 7
+ * and 8): a bucket past its expiry does not count, even before it is written off.
+ */
+const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
   query<BalanceRow>(
     batch[0]!.em,
-    `select c.user_id, c.balance, c.updated_at
-       from unnest($1::integer[], $2::text[]) with ordinality as asked (user_id, external_id, ord)
+    `select c.user_id, credits_live_balance(c.user_id, asked.at) as balance, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount
+       from unnest($1::integer[], $2::text[], $3::timestamptz[]) with ordinality as asked (user_id, external_id, at, ord)
        left join users u on asked.user_id is null and u.external_id = asked.external_id
        left join credits c on c.user_id = coalesce(asked.user_id, u.id)
+       left join lateral (
+         select b.expires_at as at, sum(b.remaining) as amount
+           from credit_buckets b
+          where b.user_id = c.user_id and b.remaining > 0 and b.effective_at <= asked.at and b.expires_at > asked.at
+          group by b.expires_at order by b.expires_at limit 1
+       ) e on true
       order by asked.ord`,
-    [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1])],
+    [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1]), batch.map((p) => p.now)],
   ),
 );
 
-export async function getBalance(em: EntityManager, userId: UserRef): Promise<Balance> {
-  const row = await readBalances({ em, userId });
+export async function getBalance(em: EntityManager, userId: UserRef, now: Date): Promise<Balance> {
+  const row = await readBalances({ em, userId, now });
   if (row.user_id === null) throw userNotFound(userId);
-  return { userId: row.user_id, balance: Number(row.balance), updatedAt: row.updated_at! };
+  return {
+    userId: row.user_id,
+    balance: Number(row.balance),
+    updatedAt: row.updated_at!,
+    nextExpiry: row.next_expiry_at ? { at: row.next_expiry_at, amount: Number(row.next_expiry_amount) } : null,
+  };
 }
 
 /** Newest first. `from` and `to` bound `createdAt`, both inclusive. */
@@ -203,6 +275,7 @@ function toTransaction(row: TransactionRow): Transaction {
     referenceId: row.reference_id,
     usageRecordId: row.usage_record_id === null ? null : Number(row.usage_record_id),
     idempotencyKey: row.idempotency_key,
+    allocations: (row.allocations ?? []).map((a) => ({ bucketId: Number(a.bucketId), amount: Number(a.amount) })),
     createdAt: row.created_at,
   };
 }

@@ -6,12 +6,15 @@ import { query } from '../db/sql';
 const LISTED = 100;
 
 /**
- * Proves the ledger's central invariant for every user: balance = sum of transaction amounts,
- * and each row starts where the previous one ended (balanceBefore = previous balanceAfter, the
- * first from 0). Reads in one snapshot, so concurrent writes cannot produce false findings.
+ * Proves the ledger's invariants for every user: balance = sum of transaction amounts; each row
+ * starts where the previous one ended (balanceBefore = previous balanceAfter, the first from 0);
+ * balance = the sum of the user's buckets' remaining credits; and each bucket holds what the
+ * ledger's allocations moved into and out of it (a bucket made by the buckets migration started
+ * with its amount, no row having put it there). Reads in one snapshot, so concurrent writes cannot
+ * produce false findings.
  */
 export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
-  const [row] = await query<{ checked: number; mismatches: Mismatch[] | null; chains: Chain[] | null }>(
+  const [row] = await query<{ checked: number; mismatches: Mismatch[] | null; chains: Chain[] | null; buckets: BucketSum[] | null; off_ledger: OffLedger[] | null }>(
     em,
     `with sums as (
        select user_id, sum(amount) as total from credit_transactions group by user_id
@@ -20,6 +23,22 @@ export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
          from credits c left join sums s using (user_id)
         where c.balance <> coalesce(s.total, 0)
         order by c.user_id
+     ), buckets as (
+       select c.user_id, c.balance, coalesce(sum(b.remaining), 0) as bucket_sum
+         from credits c left join credit_buckets b on b.user_id = c.user_id
+        group by c.user_id, c.balance
+       having c.balance <> coalesce(sum(b.remaining), 0)
+        order by c.user_id
+     ), allocated as (
+       select (a->>'bucketId')::bigint as bucket_id, sum((a->>'amount')::numeric) as amount
+         from credit_transactions t, jsonb_array_elements(t.allocations) a
+        where t.allocations is not null
+        group by 1
+     ), off_ledger as (
+       select b.id as bucket_id, b.remaining, coalesce(al.amount, 0) + case when b.source = 'migration' then b.amount else 0 end as allocated
+         from credit_buckets b left join allocated al on al.bucket_id = b.id
+        where b.remaining <> coalesce(al.amount, 0) + case when b.source = 'migration' then b.amount else 0 end
+        order by b.id
      ), chains as (
        select user_id, id from (
          select user_id, id, balance_before,
@@ -31,7 +50,9 @@ export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
      )
      select (select count(*)::int from credits) as checked,
             (select json_agg(m) from (select * from mismatches limit $1) m) as mismatches,
-            (select json_agg(c) from (select * from chains limit $1) c) as chains`,
+            (select json_agg(c) from (select * from chains limit $1) c) as chains,
+            (select json_agg(k) from (select * from buckets limit $1) k) as buckets,
+            (select json_agg(o) from (select * from off_ledger limit $1) o) as off_ledger`,
     [LISTED],
   );
   const balanceMismatches = (row!.mismatches ?? []).map((m) => ({
@@ -40,13 +61,32 @@ export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
     ledgerSum: Number(m.ledger_sum),
   }));
   const brokenChains = (row!.chains ?? []).map((c) => ({ userId: c.user_id, transactionId: Number(c.id) }));
-  return { checkedUsers: row!.checked, balanceMismatches, brokenChains, ok: !balanceMismatches.length && !brokenChains.length };
+  const bucketMismatches = (row!.buckets ?? []).map((b) => ({ userId: b.user_id, balance: Number(b.balance), bucketSum: Number(b.bucket_sum) }));
+  const bucketsOffLedger = (row!.off_ledger ?? []).map((o) => ({ bucketId: Number(o.bucket_id), remaining: Number(o.remaining), allocated: Number(o.allocated) }));
+  return {
+    checkedUsers: row!.checked,
+    balanceMismatches,
+    brokenChains,
+    bucketMismatches,
+    bucketsOffLedger,
+    ok: !balanceMismatches.length && !brokenChains.length && !bucketMismatches.length && !bucketsOffLedger.length,
+  };
 }
 
 interface Mismatch {
   user_id: number;
   balance: number;
   ledger_sum: number;
+}
+interface BucketSum {
+  user_id: number;
+  balance: number;
+  bucket_sum: number;
+}
+interface OffLedger {
+  bucket_id: number;
+  remaining: number;
+  allocated: number;
 }
 interface Chain {
   user_id: number;

@@ -29,7 +29,7 @@ interface ApiKeyRow {
  * sign-up that fails at any step leaves nothing behind (no email taken by a user without a key).
  * The credits go through credits_apply, the ledger's one writer.
  */
-export async function signUp(em: EntityManager, input: SignUpInput): Promise<SignedUp> {
+export async function signUp(em: EntityManager, input: SignUpInput, now: Date): Promise<SignedUp> {
   const { key, prefix, keyHash } = newApiKey();
   try {
     return await transaction(em, async (sql) => {
@@ -46,8 +46,8 @@ export async function signUp(em: EntityManager, input: SignUpInput): Promise<Sig
       let balance = 0;
       if (input.credits !== undefined) {
         const [paid] = await sql<{ outcome: string; current_balance: string }>(
-          `select outcome, current_balance from credits_apply($1, null, 'recharge', $2, 'Sign-up credits', null, null, $3, null)`,
-          [user!.id, input.credits, SIGN_UP_KEY],
+          `select outcome, current_balance from credits_apply($1, null, 'recharge', $2, 'Sign-up credits', null, null, $3, null, $4, null)`,
+          [user!.id, input.credits, SIGN_UP_KEY, now],
         );
         if (paid!.outcome !== 'applied') throw new Error(`credits_apply answered ${paid!.outcome} for a new user`);
         balance = Number(paid!.current_balance);

@@ -51,7 +51,7 @@ const RECORD_MANY = `select r.outcome, r.current_balance, r.balance_after, r.r_i
        r.r_prompt_tokens as prompt_tokens, r.r_completion_tokens as completion_tokens, r.r_model_name as model_name,
        r.r_provider as provider, r.r_tool_name as tool_name, r.r_operation_name as operation_name, r.r_metadata as metadata,
        r.r_transaction_id as transaction_id, r.r_idempotency_key as idempotency_key, r.r_created_at as created_at
-  from usage_record_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) r
+  from usage_record_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) r
  order by r.ord`;
 
 interface PendingRecord extends PerUser {
@@ -68,7 +68,7 @@ const recordCombined = combinedPerUser<PendingRecord, RecordRow>((batch) =>
   ]),
 );
 
-export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promise<RecordedUsage> {
+export async function recordUsage(em: EntityManager, i: RecordUsageInput, now: Date): Promise<RecordedUsage> {
   const fields = [
     i.sessionId ?? null,
     i.endpoint,
@@ -86,7 +86,7 @@ export async function recordUsage(em: EntityManager, i: RecordUsageInput): Promi
     i.charge,
   ] as const;
   const hash = i.idempotencyKey === undefined ? null : requestHash('usage.record', ...fields.map((f) => (f === null ? null : String(f))));
-  const row = await recordCombined({ em, userId: i.userId, fields: [...fields, i.idempotencyKey ?? null, hash] });
+  const row = await recordCombined({ em, userId: i.userId, fields: [...fields, i.idempotencyKey ?? null, hash, now] });
   switch (row.outcome) {
     case 'recorded':
     case 'replayed':

@@ -33,8 +33,9 @@ export function startDailyGrantJob(
 
   const tick = (trigger = 'schedule') => {
     if (stopping.signal.aborted) return Promise.resolve();
-    const date = utcDate(clock());
-    const run = observeGrant(runDailyGrant(orm.em.fork(), settings, { date, trigger, signal: stopping.signal, pace }), log, metrics, Number(settings.amount), trigger)
+    const now = clock();
+    const date = utcDate(now);
+    const run = observeGrant(runDailyGrant(orm.em.fork(), settings, { date, trigger, now, signal: stopping.signal, pace }), log, metrics, Number(settings.amount), trigger)
       .then(
         () => undefined,
         (error: unknown) => log.error({ err: error, date, trigger }, `daily grant ${date} failed; the next run resumes it`),

@@ -17,6 +17,8 @@ export interface Metrics {
   creditsMoved: Counter<'type'>;
   insufficientCredits: Counter<'procedure'>;
   replays: Counter<'procedure'>;
+  /** Buckets written off at their expiry, by the sweeper (a change writes its own user's off too, counted as `expire` rows). */
+  bucketsExpired: Counter;
   grantRuns: Counter<'outcome'>;
   grantUsers: Counter;
   grantSeconds: Histogram;
@@ -81,6 +83,7 @@ export function createMetrics(pool: () => Promise<Pool>, poolMax: number): Metri
       registers,
     }),
     replays: new Counter({ name: 'credits_idempotent_replays_total', help: 'Calls answered from an earlier call with the same idempotency key', labelNames: ['procedure'], registers }),
+    bucketsExpired: new Counter({ name: 'credits_buckets_expired_total', help: 'Buckets the expiry sweeper wrote off', registers }),
     grantRuns,
     grantUsers,
     grantSeconds,

@@ -1,6 +1,8 @@
 import {
   balance,
   balanceInput,
+  bucketPage,
+  bucketsInput,
   consumeInput,
   ledgerResult,
   rechargeInput,
@@ -10,6 +12,7 @@ import {
   transactionPage,
   transactionsInput,
 } from '@credits/contract';
+import { listBuckets } from '../domain/buckets';
 import * as ledger from '../domain/ledger';
 import { reconcile } from '../domain/reconcile';
 import { adminProcedure, serviceProcedure, userProcedure } from './init';
@@ -17,26 +20,30 @@ import { adminProcedure, serviceProcedure, userProcedure } from './init';
 export const credits = {
   balance: userProcedure(balanceInput)
     .output(balance)
-    .query(({ ctx, input }) => ledger.getBalance(ctx.em, input.userId)),
+    .query(({ ctx, input }) => ledger.getBalance(ctx.em, input.userId, ctx.deps.clock())),
   recharge: serviceProcedure
     .input(rechargeInput)
     .meta({ writes: 'transaction' })
     .output(ledgerResult)
-    .mutation(({ ctx, input }) => ledger.recharge(ctx.em, input)),
+    .mutation(({ ctx, input }) => ledger.recharge(ctx.em, input, ctx.deps.clock())),
   consume: userProcedure(consumeInput)
     .meta({ writes: 'transaction' })
     .output(ledgerResult)
-    .mutation(({ ctx, input }) => ledger.consume(ctx.em, input)),
+    .mutation(({ ctx, input }) => ledger.consume(ctx.em, input, ctx.deps.clock())),
   reset: serviceProcedure
     .input(resetInput)
     .meta({ writes: 'transaction' })
     .output(ledgerResult)
-    .mutation(({ ctx, input }) => ledger.reset(ctx.em, input)),
+    .mutation(({ ctx, input }) => ledger.reset(ctx.em, input, ctx.deps.clock())),
   set: serviceProcedure
     .input(setInput)
     .meta({ writes: 'transaction' })
     .output(ledgerResult)
-    .mutation(({ ctx, input }) => ledger.setBalance(ctx.em, input)),
+    .mutation(({ ctx, input }) => ledger.setBalance(ctx.em, input, ctx.deps.clock())),
+  /** The user's buckets, newest first: where the balance's credits are, and when they expire. */
+  buckets: userProcedure(bucketsInput)
+    .output(bucketPage)
+    .query(({ ctx, input }) => listBuckets(ctx.em, input)),
   transactions: userProcedure(transactionsInput)
     .output(transactionPage)
     .query(({ ctx, input }) => ledger.listTransactions(ctx.em, input)),

@@ -13,8 +13,9 @@ export const grants = {
     .mutation(async ({ ctx, input }) => {
       const { deps } = ctx;
       const trigger = principalLabel(ctx.principal);
-      const date = grantDate(input.date, deps.clock());
-      return observeGrant(runDailyGrant(ctx.em, deps.grant, { date, trigger, pace: deps.pace }), ctx.log, deps.metrics, Number(deps.grant.amount), trigger);
+      const now = deps.clock();
+      const date = grantDate(input.date, now);
+      return observeGrant(runDailyGrant(ctx.em, deps.grant, { date, trigger, now, pace: deps.pace }), ctx.log, deps.metrics, Number(deps.grant.amount), trigger);
     }),
   /** The latest runs, newest first. */
   status: adminProcedure

@@ -7,7 +7,7 @@ export const usage = {
   record: userProcedure(recordUsageInput)
     .meta({ writes: 'usage' })
     .output(recordedUsage)
-    .mutation(({ ctx, input }) => recordUsage(ctx.em, input)),
+    .mutation(({ ctx, input }) => recordUsage(ctx.em, input, ctx.deps.clock())),
   list: userProcedure(listUsageInput)
     .output(usagePage)
     .query(({ ctx, input }) => listUsage(ctx.em, input)),

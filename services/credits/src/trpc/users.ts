@@ -20,5 +20,5 @@ export const users = {
   signUp: serviceProcedure
     .input(signUpInput)
     .output(signedUp)
-    .mutation(({ ctx, input }) => signUp(ctx.em, input)),
+    .mutation(({ ctx, input }) => signUp(ctx.em, input, ctx.deps.clock())),
 };

@@ -26,6 +26,8 @@ export const CreditTransaction = defineEntity({
     usageRecordId: p.bigint('number').nullable(),
     idempotencyKey: p.string().length(255).nullable(),
     requestHash: p.string().length(64).nullable(),
+    /** The buckets this change moved, `[{bucketId, amount}]` (signed; they sum to `amount`). */
+    allocations: p.json<{ bucketId: number; amount: number }[]>().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
   },
   uniques: [

@@ -1,5 +1,6 @@
 import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
+import { CreditBucket } from './credit-bucket';
 import { CreditTransaction } from './credit-transaction';
 import { GrantRun } from './grant-run';
 import { SchemaChange } from './schema-change';
@@ -9,5 +10,5 @@ import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditTransaction, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
-export const entities = [User, CreditAccount, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];
+export { ApiKey, CreditAccount, CreditBucket, CreditTransaction, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditBucket, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];

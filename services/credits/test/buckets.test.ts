@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from './support/service';
+
+/**
+ * Credit buckets: where credits land, the order they are spent in, and their expiry to the
+ * instant, on a clock the tests move (nothing waits for real time).
+ */
+
+let now = new Date('2031-01-10T12:00:00Z');
+const clock = () => now;
+const at = (iso: string) => new Date(iso);
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({}, { clock });
+});
+afterAll(() => service?.close());
+
+const admin = () => service.caller();
+
+describe('buckets', () => {
+  it('a recharge lands in a bucket on its terms; the defaults are paid, priority 50, from now, never expiring', async () => {
+    const user = await service.newUser();
+    await admin().credits.recharge({ userId: user.id, amount: 10 });
+    await admin().credits.recharge({ userId: user.id, amount: 5, category: 'promotional', priority: 10, expiresAt: at('2031-02-01T00:00:00Z'), referenceId: 'promo-1' });
+    const { items } = await admin().credits.buckets({ userId: user.id });
+    expect(items).toMatchObject([
+      { category: 'promotional', priority: 10, amount: 5, remaining: 5, expiresAt: at('2031-02-01T00:00:00Z'), source: 'recharge', referenceId: 'promo-1' },
+      { category: 'paid', priority: 50, amount: 10, remaining: 10, expiresAt: null, effectiveAt: now, source: 'recharge', referenceId: null },
+    ]);
+    expect(await admin().credits.balance({ userId: user.id })).toMatchObject({ balance: 15, nextExpiry: { at: at('2031-02-01T00:00:00Z'), amount: 5 } });
+  });
+
+  it('a debit draws by priority, then earliest expiry (none last), then promotional before paid, then oldest; its row says from where', async () => {
+    const user = await service.newUser();
+    const recharge = (amount: number, terms: Record<string, unknown>) => admin().credits.recharge({ userId: user.id, amount, ...terms });
+    const paidForever = await recharge(10, {});
+    const promoForever = await recharge(10, { category: 'promotional' });
+    const paidExpiring = await recharge(10, { expiresAt: at('2031-03-01T00:00:00Z') });
+    const paidExpiringSooner = await recharge(10, { expiresAt: at('2031-02-01T00:00:00Z') });
+    const urgent = await recharge(10, { priority: 0 });
+    const bucketOf = (tx: { allocations: { bucketId: number }[] }) => tx.allocations[0]!.bucketId;
+    const order = [urgent, paidExpiringSooner, paidExpiring, promoForever, paidForever].map(bucketOf);
+
+    const spent = await admin().credits.consume({ userId: user.id, amount: 45 });
+    expect(spent.allocations).toEqual([
+      { bucketId: order[0], amount: -10 },
+      { bucketId: order[1], amount: -10 },
+      { bucketId: order[2], amount: -10 },
+      { bucketId: order[3], amount: -10 },
+      { bucketId: order[4], amount: -5 },
+    ]);
+    expect(spent).toMatchObject({ amount: -45, balanceAfter: 5 });
+    const { items } = await admin().credits.buckets({ userId: user.id, includeSpent: true });
+    expect(items.find((b) => b.id === order[4])).toMatchObject({ remaining: 5 });
+    expect(items.filter((b) => b.remaining === 0)).toHaveLength(4);
+    expect((await admin().credits.buckets({ userId: user.id })).items.map((b) => b.id)).toEqual([order[4]]);
+  });
+
+  it('reset empties every bucket in one row; set above adds a bucket, below draws in spending order', async () => {
+    const user = await service.newUser();
+    await admin().credits.recharge({ userId: user.id, amount: 10 });
+    await admin().credits.recharge({ userId: user.id, amount: 10, category: 'promotional' });
+    const up = await admin().credits.set({ userId: user.id, balance: 50 });
+    expect(up).toMatchObject({ type: 'adjust', amount: 30, balanceAfter: 50, allocations: [{ amount: 30 }] });
+    const down = await admin().credits.set({ userId: user.id, balance: 35 });
+    // The promotional bucket goes first.
+    expect(down.allocations).toEqual([{ bucketId: expect.any(Number), amount: -10 }, { bucketId: expect.any(Number), amount: -5 }]);
+    const reset = await admin().credits.reset({ userId: user.id });
+    expect(reset).toMatchObject({ type: 'reset', amount: -35, balanceAfter: 0 });
+    expect(reset.allocations).toHaveLength(2);
+    expect((await admin().credits.buckets({ userId: user.id })).items).toEqual([]);
+    expect((await admin().credits.reconcile()).ok).toBe(true);
+  });
+});
+
+describe('expiry, to the instant', () => {
+  it('a bucket counts until its expiresAt and not from then on, before any sweep; the next change writes it off first', async () => {
+    const user = await service.newUser();
+    const expiry = at('2031-01-10T13:00:00Z');
+    await admin().credits.recharge({ userId: user.id, amount: 10, expiresAt: expiry, category: 'promotional' });
+    await admin().credits.recharge({ userId: user.id, amount: 3 });
+
+    now = new Date(expiry.getTime() - 1);
+    expect((await admin().credits.balance({ userId: user.id })).balance).toBe(13);
+    expect(await admin().credits.consume({ userId: user.id, amount: 2 })).toMatchObject({ balanceAfter: 11 }); // from the expiring bucket
+
+    now = expiry;
+    expect(await admin().credits.balance({ userId: user.id })).toMatchObject({ balance: 3, nextExpiry: null });
+    const refused = await admin().credits.consume({ userId: user.id, amount: 4 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'PAYMENT_REQUIRED', cause: { details: { balance: 3, required: 4 } } });
+    // That refused change wrote the expiry off first: one expire row, for what the bucket held.
+    const rows = (await admin().credits.transactions({ userId: user.id })).items;
+    expect(rows[0]).toMatchObject({ type: 'expire', amount: -8, balanceBefore: 11, balanceAfter: 3 });
+    expect(await admin().credits.consume({ userId: user.id, amount: 3 })).toMatchObject({ balanceAfter: 0 });
+    expect((await admin().credits.transactions({ userId: user.id })).items.filter((t) => t.type === 'expire')).toHaveLength(1);
+    expect((await admin().credits.reconcile()).ok).toBe(true);
+  });
+
+  it('the sweeper writes off what nobody touched, once, however many sweep', async () => {
+    now = at('2031-01-11T00:00:00Z');
+    const users = await Promise.all([0, 1, 2].map(() => service.newUser()));
+    for (const user of users) await admin().credits.recharge({ userId: user.id, amount: 7, expiresAt: at('2031-01-11T06:00:00Z') });
+    const other = await startTestService({ databaseUrl: service.databaseUrl }, { clock });
+    try {
+      now = at('2031-01-11T06:00:00Z');
+      await Promise.all([service.app.expiry.tick(), other.app.expiry.tick(), service.app.expiry.tick()]);
+      await Promise.all([service.app.expiry.tick(), other.app.expiry.tick()]);
+    } finally {
+      await other.close();
+    }
+    for (const user of users) {
+      const rows = (await admin().credits.transactions({ userId: user.id })).items;
+      expect(rows.map((t) => [t.type, t.amount])).toEqual([
+        ['expire', -7],
+        ['recharge', 7],
+      ]);
+      expect((await admin().credits.balance({ userId: user.id })).balance).toBe(0);
+    }
+    expect((await admin().credits.reconcile()).ok).toBe(true);
+  });
+
+  it('credits effective later do not count until then', async () => {
+    now = at('2031-01-12T00:00:00Z');
+    const user = await service.newUser();
+    await admin().credits.recharge({ userId: user.id, amount: 4, effectiveAt: at('2031-01-13T00:00:00Z') });
+    expect((await admin().credits.balance({ userId: user.id })).balance).toBe(0);
+    expect(await admin().credits.consume({ userId: user.id, amount: 1 }).catch((e: { code: string }) => e.code)).toBe('PAYMENT_REQUIRED');
+    now = at('2031-01-13T00:00:00Z');
+    expect((await admin().credits.balance({ userId: user.id })).balance).toBe(4);
+    expect(await admin().credits.consume({ userId: user.id, amount: 1 })).toMatchObject({ balanceAfter: 3 });
+  });
+});
