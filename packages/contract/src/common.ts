@@ -23,8 +23,11 @@ export const userRef = z.union([z.number().int().positive().max(2_147_483_647), 
 });
 export type UserRef = z.input<typeof userRef>;
 
-/** Keys starting with `daily:` belong to the daily grant (`daily:YYYY-MM-DD`, one per user per day). */
-export const RESERVED_KEY_PREFIX = 'daily:';
+/**
+ * Keys starting with these belong to grant programs: `daily:YYYY-MM-DD` to the daily grant,
+ * `program:<name>:<period>` to the others (one per user per period).
+ */
+export const RESERVED_KEY_PREFIXES = ['daily:', 'program:'] as const;
 
 /** Same key and same parameters: the original result, nothing written; same key, other parameters: CONFLICT. */
 export const idempotencyKey = z
@@ -32,7 +35,7 @@ export const idempotencyKey = z
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-  .refine((k) => !k.startsWith(RESERVED_KEY_PREFIX), `must not start with the reserved prefix "${RESERVED_KEY_PREFIX}"`);
+  .refine((k) => !RESERVED_KEY_PREFIXES.some((prefix) => k.startsWith(prefix)), `must not start with a reserved prefix (${RESERVED_KEY_PREFIXES.join(', ')})`);
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;

@@ -20,7 +20,7 @@ export const rechargeInput = z
     /** The bucket the credits land in (default: paid, priority 50, effective now, never expiring). */
     ...bucketTerms,
   })
-  .refine((i) => !i.expiresAt || !i.effectiveAt || i.expiresAt > i.effectiveAt, { message: 'must be after effectiveAt', path: ['expiresAt'] });
+  .refine((i) => !i.expiresAt || !i.effectiveAt || i.expiresAt > i.effectiveAt, { message: 'must be after the credits take effect', path: ['expiresAt'] });
 
 export const consumeInput = z.object({
   userId: userRef,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runStatus } from './programs';
 
 /** A UTC calendar day, YYYY-MM-DD. */
 export const utcDay = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
@@ -9,6 +10,7 @@ export const runDailyInput = z.object({
 });
 
 export const grantResult = z.object({
+  status: runStatus,
   date: z.string(),
   /** Users this run paid. */
   granted: z.number(),
@@ -22,6 +24,11 @@ export type GrantResult = z.output<typeof grantResult>;
 
 export const grantRun = z.object({
   id: z.number(),
+  /** The program it ran (`daily`: the daily grant). */
+  program: z.string(),
+  /** The firing of the program's schedule it paid for. */
+  period: z.date(),
+  /** That period's UTC day. */
   date: z.string(),
   status: z.enum(['running', 'completed', 'failed', 'interrupted', 'abandoned']),
   amount: z.number(),

@@ -11,3 +11,4 @@ export * from './schema';
 export * from './sessions';
 export * from './usage';
 export * from './users';
+export * from './programs';

@@ -34,8 +34,8 @@ export async function startDatabase() {
 }
 
 /**
- * `count` users holding `balance` each, with the ledger row that explains it (an `adjust`), so
- * that balance = sum of the ledger holds from the start. User `n` has the external id `bench|n`.
+ * `count` users holding `balance` each, in one paid bucket, with the ledger row that explains it
+ * (an `adjust`), so that balance = sum of the buckets = sum of the ledger from the start. User `n` has the external id `bench|n`.
  * Set-based, in batches.
  */
 export async function seedUsers(pool: pg.Pool, count: number, balance: number): Promise<void> {
@@ -49,9 +49,12 @@ export async function seedUsers(pool: pg.Pool, count: number, balance: number): 
          returning id
        ), funded as (
          insert into credits (user_id, balance) select id, $3 from made returning user_id
+       ), filled as (
+         insert into credit_buckets (user_id, category, priority, amount, remaining, effective_at, source)
+         select user_id, 'paid', 50, $3, $3, now(), 'set' from funded returning id, user_id
        )
-       insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description)
-       select user_id, 'adjust', $3, 0, $3, 'bench seed' from funded`,
+       insert into credit_transactions (user_id, type, amount, balance_before, balance_after, description, allocations)
+       select user_id, 'adjust', $3, 0, $3, 'bench seed', jsonb_build_array(jsonb_build_object('bucketId', id, 'amount', $3::numeric)) from filled`,
       [from, to, balance],
     );
   }
@@ -159,3 +162,11 @@ export async function drive(concurrency: number, op: (i: number) => Promise<unkn
 }
 
 export const ms = (started: number) => performance.now() - started;
+
+/** Calls a grant run until it has completed: a run longer than a call answers `running` and goes on (calling again joins it). */
+export async function untilCompleted<R extends { status: 'completed' | 'running' }>(call: () => Promise<R>): Promise<R> {
+  for (;;) {
+    const result = await call();
+    if (result.status === 'completed') return result;
+  }
+}

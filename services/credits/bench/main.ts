@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
+import { bucketScenarios } from './buckets';
 import { writeChart } from './chart';
 import { grantScenarios } from './grant';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
@@ -18,8 +19,8 @@ import { usageScenarios } from './usage';
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' } },
 });
-/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, records); all by default. */
-const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'records']);
+/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, records); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'records']);
 /** The service runs as shipped (`info`); `--log-level warn` shows what the log lines cost. */
 const logLevel = values['log-level'];
 const quick = values.quick;
@@ -54,6 +55,7 @@ try {
     rest: () => restScenarios({ pool: database.pool, url: service!.url, users, sweep: [1, 8, 64], seconds, rssMb }),
     usage: () => usageScenarios({ ...sdk, callers, heavyRecords: quick ? 100_000 : 500_000 }),
     grant: () => grantScenarios({ ...sdk, callers }),
+    buckets: () => bucketScenarios({ ...sdk, callers, bucketsToExpire: quick ? 100_000 : 1_000_000 }),
     records: () =>
       recordsScenarios({ clusterUrl: database.url, admin, creditsUrl: service!.url, people: quick ? 50_000 : 1_000_000, callers: 8, seconds }),
   };

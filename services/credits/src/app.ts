@@ -19,9 +19,11 @@ import { watchRevocations } from './auth/revocations';
 import type { Config } from './config';
 import { openDatabase } from './db/orm';
 import { createHttpServer } from './http/server';
-import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
+import { createGrantRuns } from './jobs/grant-runs';
+import { type ProgramsJob, startProgramsJob } from './jobs/programs';
 import { type ExpiryJob, startExpiryJob } from './jobs/expiry';
 import { createPace } from './jobs/pace';
+import { dailyProgram } from './domain/programs';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
 
@@ -33,8 +35,8 @@ export interface App {
   /** Where the admin key comes from; the key itself only on the run that generated it. */
   adminKey: { source: 'ADMIN_API_KEY' } | { source: 'file'; file: string; generated?: string } | { source: 'none' };
   deps: Deps;
-  /** The scheduled grant, when DAILY_GRANT_ENABLED. */
-  dailyGrant: DailyGrantJob | undefined;
+  /** Grant programs on their schedules (the daily grant among them, when DAILY_GRANT_ENABLED). */
+  programs: ProgramsJob;
   /** The expiry sweeper. */
   expiry: ExpiryJob;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
@@ -67,15 +69,16 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   const adminKey = await resolveAdminKey(config);
   const keys = createKeyCache(API_KEY_CACHE_MS);
   const revocations = watchRevocations(config.databaseListenUrl === 'off' ? null : (config.databaseListenUrl ?? database.url), orm, keys, log);
-  const { enabled: grantEnabled, ...grant } = config.dailyGrant;
   // Background work gives way while calls other than the one that may have started it are answered.
   let server: http.Server | undefined;
+  const pace = createPace(() => server !== undefined && requestsInFlight(server) > 1);
+  const metrics = createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize);
   const deps: Deps = {
     orm,
     log,
     clock,
-    grant,
-    pace: createPace(() => server !== undefined && requestsInFlight(server) > 1),
+    grant: config.dailyGrant,
+    grantRuns: createGrantRuns(orm, log, config.dailyGrant, metrics, pace),
     authenticate: createAuthenticator(orm, {
       adminApiKey: config.adminApiKey ?? adminKey.key,
       jwt: config.jwt,
@@ -83,7 +86,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       limiter: createFailureLimiter(config.authFailuresPerMinute, config.authFailureStore, () => orm.em.getConnection().getNativeClient()),
       keys,
     }),
-    metrics: createMetrics(() => orm.em.getConnection().getNativeClient(), config.dbPoolSize),
+    metrics,
     requestTimeoutMs: config.timeouts.requestTimeoutMs,
   };
   server = createHttpServer(deps, { metricsToken: config.metricsToken, timeouts: config.timeouts });
@@ -96,8 +99,8 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     throw listenError(error, 'PORT', config.port, config.host);
   }
   const { port } = server.address() as AddressInfo;
-  const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics, deps.pace) : undefined;
-  const expiry = startExpiryJob(orm, log, clock, deps.metrics, deps.pace);
+  const programs = startProgramsJob(orm, log, deps.grantRuns, dailyProgram(config.dailyGrant), clock);
+  const expiry = startExpiryJob(orm, log, clock, metrics, pace);
 
   let closing: Promise<void> | undefined;
   return {
@@ -105,11 +108,11 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     database: database.describe,
     adminKey: adminKey.info,
     deps,
-    dailyGrant,
+    programs,
     expiry,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeGracefully(server, config.shutdownGraceMs), dailyGrant?.stop(), expiry.stop()]);
+        await Promise.all([closeGracefully(server, config.shutdownGraceMs), programs.stop(), expiry.stop()]);
         await revocations.close();
         await orm.close();
         await database.stop();

@@ -80,7 +80,7 @@ export interface Config {
   /** The bearer token /metrics accepts besides admin credentials; unset: admin credentials only. */
   metricsToken: string | undefined;
   /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
-  dailyGrant: GrantSettings & { enabled: boolean };
+  dailyGrant: GrantSettings;
 }
 
 /** How long each stage of a request may take before it is cut off; see the README's table. */

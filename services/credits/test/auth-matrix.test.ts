@@ -106,6 +106,14 @@ const procedures: [string, Allowed, Call][] = [
   ['sessions.messages', ['service', 'self', 'session'], (c) => c.sessions.messages.query({ sessionId: aliceSession })],
   ['grants.runDaily', [], (c) => c.grants.runDaily.mutate({ date: '2000-01-01' })],
   ['grants.status', [], (c) => c.grants.status.query({})],
+  ['programs.list', [], (c) => c.programs.list.query()],
+  ['programs.upsert', [], (c) => c.programs.upsert.mutate({ name: `matrix${n++}`, amount: 1, schedule: '0 0 1 1 *', mode: 'add', enabled: false })],
+  ['programs.run', [], (c) => c.programs.run.mutate({ name: 'daily', period: new Date('2000-01-02T00:00:00Z') })],
+  ['programs.remove', [], async (c) => {
+    const name = `gone${n++}`;
+    await service.caller().programs.upsert({ name, amount: 1, schedule: '0 0 1 1 *', mode: 'add', enabled: false });
+    return c.programs.remove.mutate({ name });
+  }],
   ['schema.tables', [], (c) => c.schema.tables.query()],
   ['schema.describe', [], (c) => c.schema.describe.query({ table: 'users' })],
   ['schema.reflect', [], (c) => c.schema.reflect.query()],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './support/service';
+import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
 
 /**
  * Credit buckets: where credits land, the order they are spent in, and their expiry to the
@@ -128,5 +128,61 @@ describe('expiry, to the instant', () => {
     now = at('2031-01-13T00:00:00Z');
     expect((await admin().credits.balance({ userId: user.id })).balance).toBe(4);
     expect(await admin().credits.consume({ userId: user.id, amount: 1 })).toMatchObject({ balanceAfter: 3 });
+  });
+});
+
+describe('buckets over REST (seed 004, beyond the seed)', () => {
+  const rest = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${service.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as { message: string; data: unknown } };
+  };
+
+  it('a recharge takes the bucket terms in snake_case; GET .../credits/buckets lists them in spending order', async () => {
+    now = at('2031-02-01T00:00:00Z');
+    const user = await service.newUser({ externalId: 'rest|buckets' });
+    const base = `/api/v1/users/${encodeURIComponent('rest|buckets')}/credits`;
+    expect((await rest('POST', `${base}/recharge`, { amount: 10 })).status).toBe(200);
+    const promo = await rest('POST', `${base}/recharge`, { amount: 5, category: 'promotional', priority: 10, expires_at: '2031-03-01T00:00:00Z', reference_id: 'promo-7' });
+    expect(promo).toMatchObject({ status: 200, body: { data: { transaction_type: 'recharge', amount: 5, balance_after: 15 } } });
+    const listed = await rest('GET', `${base}/buckets`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual([
+      {
+        id: expect.any(Number),
+        user_id: 'rest|buckets',
+        category: 'promotional',
+        priority: 10,
+        amount: 5,
+        remaining: 5,
+        effective_at: '2031-02-01T00:00:00.000Z',
+        expires_at: '2031-03-01T00:00:00.000Z',
+        source: 'recharge',
+        reference_id: 'promo-7',
+        created_at: '2031-02-01T00:00:00.000Z',
+      },
+      expect.objectContaining({ category: 'paid', priority: 50, remaining: 10, expires_at: null, reference_id: null }),
+    ]);
+    await admin().credits.consume({ userId: user.id, amount: 15 });
+    expect((await rest('GET', `${base}/buckets`)).body.data).toEqual([]);
+    expect((await rest('GET', `${base}/buckets?include_spent=true&limit=1`)).body.data).toHaveLength(1);
+  });
+
+  it('bad terms are a 400 naming the field as sent, and nothing is written', async () => {
+    const user = await service.newUser({ externalId: 'rest|bad-terms' });
+    const base = `/api/v1/users/${encodeURIComponent('rest|bad-terms')}/credits`;
+    const bad = async (body: Record<string, unknown>) => {
+      const answer = await rest('POST', `${base}/recharge`, { amount: 1, ...body });
+      expect(answer.status).toBe(400);
+      return answer.body.message;
+    };
+    expect(await bad({ category: 'gold' })).toMatch(/^Invalid input: category must be one of paid, promotional/);
+    expect(await bad({ priority: 101 })).toMatch(/^Invalid input: priority /);
+    expect(await bad({ expires_at: 'next week' })).toMatch(/^Invalid input: expires_at must be a date-time/);
+    expect(await bad({ effective_at: '2031-03-02T00:00:00Z', expires_at: '2031-03-01T00:00:00Z' })).toBe('Invalid input: expires_at must be after the credits take effect');
+    expect((await admin().credits.transactions({ userId: user.id })).items).toEqual([]);
   });
 });

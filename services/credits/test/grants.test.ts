@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDailyGrant } from '../src/domain/grants';
+import { dayPeriod, runGrant } from '../src/domain/grants';
+import { dailyProgram } from '../src/domain/programs';
 import { startServiceProcess } from './support/process';
 import { seedUsers } from './support/seed';
 import { startTestService, type TestService } from './support/service';
@@ -13,7 +14,7 @@ const services: TestService[] = [];
 const start = async (databaseUrl?: string) => {
   const service = await startTestService({ dailyGrant: { ...GRANT, amount: GRANT.amount as never }, ...(databaseUrl ? { databaseUrl } : {}) }, { clock });
   services.push(service);
-  await service.app.dailyGrant!.catchUp;
+  await service.app.programs.catchUp;
   return service;
 };
 afterAll(async () => {
@@ -42,7 +43,7 @@ describe('the daily grant, day by day', () => {
 
   it('a run at 00:00 pays every user once', async () => {
     now = new Date('2030-03-10T00:00:00Z');
-    await service.app.dailyGrant!.tick();
+    await service.app.programs.tick();
     const rows = await ledger(service, '2030-03-10');
     expect(rows).toHaveLength(30);
     expect(rows.every((r) => r.grants === 1 && Number(r.balance) === 5)).toBe(true);
@@ -53,16 +54,16 @@ describe('the daily grant, day by day', () => {
   it('a second run the same day pays nobody', async () => {
     now = new Date('2030-03-10T13:45:00Z');
     expect(await service.caller().grants.runDaily({})).toMatchObject({ date: '2030-03-10', granted: 0, alreadyGranted: 30 });
-    await service.app.dailyGrant!.tick();
+    await service.app.programs.tick();
     expect((await ledger(service, '2030-03-10')).every((r) => r.grants === 1 && Number(r.balance) === 5)).toBe(true);
   });
 
   it('a user created after the day’s run starts at 0 and is paid from the next day', async () => {
     const late = await service.newUser();
-    await service.app.dailyGrant!.tick();
+    await service.app.programs.tick();
     expect((await service.caller().credits.balance({ userId: late.id })).balance).toBe(0);
     now = new Date('2030-03-11T00:00:00Z');
-    await service.app.dailyGrant!.tick();
+    await service.app.programs.tick();
     expect((await service.caller().credits.balance({ userId: late.id })).balance).toBe(5);
   });
 
@@ -94,11 +95,13 @@ describe('the daily grant, day by day', () => {
     expect((await late.caller().credits.reconcile()).ok).toBe(true);
   });
 
-  it('is scheduled for the next 00:00 UTC', () => {
-    const next = service.app.dailyGrant!.nextRun()!;
-    const midnight = new Date();
-    midnight.setUTCHours(24, 0, 0, 0);
-    expect(new Date(next.getTime()).toISOString()).toBe(midnight.toISOString());
+  it('is scheduled for the next 00:00 UTC by the service clock', () => {
+    now = new Date('2030-03-13T08:30:00Z');
+    expect(service.app.programs.nextRun()!.toISOString()).toBe('2030-03-14T00:00:00.000Z');
+    now = new Date('2030-03-13T23:59:59.999Z');
+    expect(service.app.programs.nextRun()!.toISOString()).toBe('2030-03-14T00:00:00.000Z');
+    now = new Date('2030-03-14T00:00:00Z');
+    expect(service.app.programs.nextRun()!.toISOString()).toBe('2030-03-15T00:00:00.000Z');
   });
 });
 
@@ -109,7 +112,7 @@ describe('exactly once, whoever triggers it', () => {
     services.push(first);
     await seedUsers(first.databaseUrl, 3000);
     const [a, b] = await Promise.all([start(first.databaseUrl), start(first.databaseUrl), first.client().grants.runDaily.mutate({})]);
-    await Promise.all([a!.app.dailyGrant!.tick(), b!.app.dailyGrant!.tick(), first.client().grants.runDaily.mutate({ date: '2030-04-01' })]);
+    await Promise.all([a!.app.programs.tick(), b!.app.programs.tick(), first.client().grants.runDaily.mutate({ date: '2030-04-01' })]);
 
     const rows = await ledger(first, '2030-04-01');
     expect(rows).toHaveLength(3000);
@@ -124,10 +127,10 @@ describe('exactly once, whoever triggers it', () => {
     const service = await startTestService({}, { clock });
     services.push(service);
     await seedUsers(service.databaseUrl, 100);
-    const settings = { amount: '5' as never, chunkSize: 10, leaseMs: 60_000 };
+    const settings = { enabled: true, amount: '5' as never, chunkSize: 10, leaseMs: 60_000 };
     let chunks = 0;
-    const failing = runDailyGrant(service.app.deps.orm.em.fork(), settings, {
-      date: '2030-05-05',
+    const failing = runGrant(service.app.deps.orm.em.fork(), dailyProgram(settings), settings, {
+      period: dayPeriod('2030-05-05'),
       trigger: 'test',
       now: new Date(),
       onChunk: () => {
@@ -138,7 +141,7 @@ describe('exactly once, whoever triggers it', () => {
     const [failed] = await service.caller().grants.status({});
     expect(failed).toMatchObject({ status: 'failed', usersGranted: 30, error: 'the process died here' });
 
-    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: '2030-05-05', trigger: 'test', now: new Date() });
+    const resumed = await runGrant(service.app.deps.orm.em.fork(), dailyProgram(settings), settings, { period: dayPeriod('2030-05-05'), trigger: 'test', now: new Date() });
     expect(resumed).toMatchObject({ granted: 70, alreadyGranted: 30 });
     expect((await ledger(service, '2030-05-05')).filter((r) => r.grants !== 1)).toEqual([]);
     expect((await service.caller().credits.reconcile()).ok).toBe(true);
@@ -185,8 +188,8 @@ describe('a run killed half way', () => {
     expect(killed!.usersGranted).toBeGreaterThanOrEqual(1_000);
     expect(killed!.usersGranted).toBeLessThan(20_000);
 
-    const settings = { amount: '5' as never, chunkSize: 2_000, leaseMs: 1_000 };
-    const resumed = await runDailyGrant(service.app.deps.orm.em.fork(), settings, { date: today, trigger: 'test', now: new Date() });
+    const settings = { enabled: true, amount: '5' as never, chunkSize: 2_000, leaseMs: 1_000 };
+    const resumed = await runGrant(service.app.deps.orm.em.fork(), dailyProgram(settings), settings, { period: dayPeriod(today), trigger: 'test', now: new Date() });
     expect(resumed.granted + resumed.alreadyGranted).toBe(20_000);
     expect(resumed.alreadyGranted).toBe(killed!.usersGranted); // its chunks committed with their progress mark
     expect((await runs()).find((r) => r.id === killed!.id)).toMatchObject({ status: 'abandoned' });

@@ -42,6 +42,14 @@ export function cancellable<T>(work: () => Promise<T>): Cancellable<T> {
 }
 
 /**
+ * Runs `work` as no call's: work a call starts to go on after the call has answered (a long grant
+ * run) must not be cancelled by that call's deadline.
+ */
+export function outsideAnyCall<T>(work: () => T): T {
+  return scopes.exit(work);
+}
+
+/**
  * Runs `use` on a connection of `pool`, registered with the current scope. On any error the
  * connection is destroyed, as pg's own `pool.query` does; so is one that a cancel may have
  * reached: were it pooled, a cancel arriving late could hit the next caller's statement.

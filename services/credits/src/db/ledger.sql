@@ -309,12 +309,14 @@ begin
 end
 $fn$;
 
--- An addition to each of many users (each listed once, with its own amount; a zero amount is
--- skipped), set-based: grant programs' chunks. Rule 2: the rows are locked first, in id order;
--- rule 8: what expired is written off first (per user, for the few who have any); then one
--- statement reads them settled. Users who already hold `p_idempotency_key` are left out (their
--- change was made before); the others are `applied`, each into a new bucket on `p_bucket`'s
--- terms, or refused by rule 4.
+-- An addition to each of many users (each listed once, with its own amount), set-based: grant
+-- programs' chunks. Rule 2: the rows are locked first, in id order; rule 8: what expired is
+-- written off first (per user, for the few who have any); then one statement reads them settled.
+-- With `p_top_up`, a user's amount is what brings their live credits from buckets of this
+-- source (`p_bucket`'s) up to it, read under the lock; a user already there gets nothing.
+-- Users who already hold `p_idempotency_key` are left out (their change was made before), as are
+-- those whose amount comes to nothing; the others are `applied`, each into a new bucket on
+-- `p_bucket`'s terms, or refused by rule 4.
 create or replace function credits_apply_each(
   p_user_ids integer[],
   p_amounts numeric[],
@@ -322,8 +324,9 @@ create or replace function credits_apply_each(
   p_description text,
   p_idempotency_key text,
   p_now timestamptz,
-  p_bucket jsonb
-) returns table (user_id integer, outcome text)
+  p_bucket jsonb,
+  p_top_up boolean
+) returns table (user_id integer, outcome text, amount numeric)
 language plpgsql as $fn$
 #variable_conflict use_variable
 begin
@@ -337,11 +340,18 @@ begin
       and exists (select 1 from credit_buckets b where b.user_id = c.user_id and b.remaining > 0 and b.expired_at is null and b.expires_at <= p_now);
   return query
     with asked as (
-      select a.user_id, a.amount from unnest(p_user_ids, p_amounts) as a(user_id, amount) where a.amount > 0
+      select a.user_id,
+             case when p_top_up
+                  then a.amount - coalesce((select sum(b.remaining) from credit_buckets b
+                                             where b.user_id = a.user_id and b.source = p_bucket->>'source' and b.remaining > 0
+                                               and b.effective_at <= p_now and (b.expires_at is null or b.expires_at > p_now)), 0)
+                  else a.amount end as amount
+        from unnest(p_user_ids, p_amounts) as a(user_id, amount)
     ), due as (
       select c.user_id, c.balance as before, credits_next_balance(p_type, c.balance, a.amount) as after, a.amount
         from asked a join credits c on c.user_id = a.user_id
-       where (p_idempotency_key is null
+       where a.amount > 0
+         and (p_idempotency_key is null
               or (select t.id from credit_transactions t where t.user_id = c.user_id and t.idempotency_key = p_idempotency_key) is null)
     ), applied as (
       select d.user_id, d.before, d.after, d.amount from due d where credits_refusal(d.after) is null
@@ -361,7 +371,7 @@ begin
         from applied a join filled f on f.user_id = a.user_id
     )
     -- `moved` and `written` run to completion though nothing reads them (as every data-modifying CTE does).
-    select d.user_id, coalesce(credits_refusal(d.after), 'applied') from due d;
+    select d.user_id, coalesce(credits_refusal(d.after), 'applied'), d.amount from due d;
 end
 $fn$;
 

@@ -1,4 +1,4 @@
-import type { GrantResult } from '@credits/contract';
+import type { ProgramRunCounts } from '@credits/contract';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -22,8 +22,8 @@ export interface Metrics {
   grantRuns: Counter<'outcome'>;
   grantUsers: Counter;
   grantSeconds: Histogram;
-  /** A grant run's end, whoever started it (the schedule or an admin); `amount` is what each user received. */
-  grantFinished(result: GrantResult, amount: number): void;
+  /** A grant run's end, whoever started it (the schedule or an admin). */
+  grantFinished(result: ProgramRunCounts): void;
   grantFailed(): void;
 }
 
@@ -87,11 +87,11 @@ export function createMetrics(pool: () => Promise<Pool>, poolMax: number): Metri
     grantRuns,
     grantUsers,
     grantSeconds,
-    grantFinished(result, amount) {
+    grantFinished(result) {
       grantRuns.inc({ outcome: 'completed' });
       grantUsers.inc(result.granted);
       ledgerOperations.inc({ type: 'grant' }, result.granted);
-      creditsMoved.inc({ type: 'grant' }, result.granted * amount);
+      creditsMoved.inc({ type: 'grant' }, result.credits);
       grantSeconds.observe(result.ms / 1000);
     },
     grantFailed() {

@@ -3,6 +3,7 @@ import type { Logger } from '@credits/runtime';
 import type { AuthResult, Authenticate } from '../auth/authenticate';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
+import type { GrantRuns } from '../jobs/grant-runs';
 import type { Metrics } from '../observability/metrics';
 import type { CallRecord } from './observe';
 
@@ -13,8 +14,8 @@ export interface Deps {
   /** Today, for the daily grant; injected so tests can move it. */
   clock: () => Date;
   grant: GrantSettings;
-  /** How background work (the grant's chunks) gives way to calls (jobs/pace.ts). */
-  pace: (chunkMs: number) => Promise<void>;
+  /** Grant programs' runs, which outlive the calls that start them. */
+  grantRuns: GrantRuns;
   authenticate: Authenticate;
   metrics: Metrics;
   /** How long a call may take before its statements are cancelled and it answers TIMED_OUT. */

@@ -2,6 +2,7 @@ import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditBucket } from './credit-bucket';
 import { CreditTransaction } from './credit-transaction';
+import { GrantProgram } from './grant-program';
 import { GrantRun } from './grant-run';
 import { SchemaChange } from './schema-change';
 import { Session } from './session';
@@ -10,5 +11,5 @@ import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditBucket, CreditTransaction, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
-export const entities = [User, CreditAccount, CreditBucket, CreditTransaction, ApiKey, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];
+export { ApiKey, CreditAccount, CreditBucket, CreditTransaction, GrantProgram, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditBucket, CreditTransaction, ApiKey, GrantProgram, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];

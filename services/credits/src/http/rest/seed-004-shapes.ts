@@ -1,4 +1,4 @@
-import type { Message, Session, Transaction, UsageRecord } from '@credits/contract';
+import type { Bucket, Message, Session, Transaction, UsageRecord } from '@credits/contract';
 import { z } from 'zod';
 
 /**
@@ -119,4 +119,31 @@ export const toTransaction = (t: Transaction, userId: string): z.output<typeof t
   reference_id: t.referenceId,
   usage_record_id: t.usageRecordId,
   created_at: t.createdAt.toISOString(),
+});
+
+export const bucketJson = z.object({
+  id: z.number(),
+  user_id: z.string(),
+  category: z.string(),
+  priority: z.number(),
+  amount: z.number(),
+  remaining: z.number(),
+  effective_at: z.string(),
+  expires_at: z.string().nullable(),
+  source: z.string(),
+  reference_id: z.string().nullable(),
+  created_at: z.string(),
+});
+export const toBucket = (b: Bucket, userId: string): z.output<typeof bucketJson> => ({
+  id: b.id,
+  user_id: userId,
+  category: b.category,
+  priority: b.priority,
+  amount: b.amount,
+  remaining: b.remaining,
+  effective_at: b.effectiveAt.toISOString(),
+  expires_at: b.expiresAt?.toISOString() ?? null,
+  source: b.source,
+  reference_id: b.referenceId,
+  created_at: b.createdAt.toISOString(),
 });

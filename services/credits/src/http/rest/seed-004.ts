@@ -1,7 +1,7 @@
-import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
+import { BUCKET_CATEGORIES, DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, queryBool, queryDate, queryInt, routeFamily } from './route';
-import { messageJson, sessionJson, toMessage, toSession, toTransaction, toUsage, transactionJson, usageJson } from './seed-004-shapes';
+import { bucketJson, messageJson, sessionJson, toBucket, toMessage, toSession, toTransaction, toUsage, transactionJson, usageJson } from './seed-004-shapes';
 import { enveloped, envelope } from './surfaces';
 
 /**
@@ -275,13 +275,47 @@ export const userServiceRoutes: AnyRoute[] = [
     summary: 'Add credits',
     message: 'Credits recharged successfully',
     params: user,
-    body: z.object({ amount: z.number({ error: 'must be a number' }), description: optionalString, reference_id: optionalString, idempotency_key: optionalString }),
-    fields: { userId: 'user_id', referenceId: 'reference_id', idempotencyKey: 'idempotency_key' },
+    body: z.object({
+      amount: z.number({ error: 'must be a number' }),
+      description: optionalString,
+      reference_id: optionalString,
+      idempotency_key: optionalString,
+      // Beyond the seed: the bucket the credits land in (default: paid, priority 50, from now, never expiring).
+      category: z.enum(BUCKET_CATEGORIES, { error: `must be one of ${BUCKET_CATEGORIES.join(', ')}` }).optional(),
+      priority: optionalNumber,
+      effective_at: queryDate.optional(),
+      expires_at: queryDate.optional(),
+    }),
+    fields: { userId: 'user_id', referenceId: 'reference_id', idempotencyKey: 'idempotency_key', effectiveAt: 'effective_at', expiresAt: 'expires_at' },
     call: (api, { params, body }) =>
-      api.credits.recharge({ userId: params.user_id, amount: body.amount, description: body.description, referenceId: body.reference_id, idempotencyKey: body.idempotency_key }),
+      api.credits.recharge({
+        userId: params.user_id,
+        amount: body.amount,
+        description: body.description,
+        referenceId: body.reference_id,
+        idempotencyKey: body.idempotency_key,
+        category: body.category,
+        priority: body.priority,
+        effectiveAt: body.effective_at,
+        expiresAt: body.expires_at,
+      }),
     response: enveloped(transactionJson),
     respond: (t, { params }) => toTransaction(t, params.user_id),
     example: { params: { user_id: 'auth0|123456' }, body: { amount: 50, description: 'Monthly subscription refill', reference_id: 'stripe_payment_123' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/credits/buckets',
+    summary: 'Where the balance lives: its buckets, in spending order (beyond the seed)',
+    message: 'Credit buckets retrieved successfully',
+    params: user,
+    query: z.object({ ...page, include_spent: queryBool.default(false).describe('also the spent and expired buckets') }),
+    fields: { ...paging, includeSpent: 'include_spent' },
+    call: (api, { params, query }) => api.credits.buckets({ userId: params.user_id, includeSpent: query.include_spent, ...pageOf(query) }),
+    headers: pageHeaders,
+    response: enveloped(z.array(bucketJson)),
+    respond: (p, { params }) => p.items.map((b) => toBucket(b, params.user_id)),
+    example: { params: { user_id: 'auth0|123456' } },
   }),
   route({
     method: 'GET',
