@@ -17,7 +17,7 @@ export class CreditsError extends TRPCClientError<AppRouter> {
   readonly code: ErrorCode | ClientErrorCode;
 
   constructor(error: TRPCClientError<AppRouter>, code?: ClientErrorCode) {
-    super(error.message, { result: error.shape ? { error: error.shape } : null, cause: error.cause, meta: error.meta });
+    super(error.message, { result: error.shape ? { error: error.shape } : null, ...(error.cause ? { cause: error.cause } : {}), ...(error.meta ? { meta: error.meta } : {}) });
     // TRPCClientError pins its own prototype; restore ours so `instanceof CreditsError` holds.
     Object.setPrototypeOf(this, CreditsError.prototype);
     this.name = 'CreditsError';
@@ -31,7 +31,7 @@ export class CreditsError extends TRPCClientError<AppRouter> {
 
   /** A failure of the SDK's own making (a timeout, an abort), with no answer from the service. */
   static local(code: ClientErrorCode, message: string, cause?: unknown): CreditsError {
-    return new CreditsError(new TRPCClientError(message, { cause: cause instanceof Error ? cause : undefined }), code);
+    return new CreditsError(new TRPCClientError(message, cause instanceof Error ? { cause } : {}), code);
   }
 }
 

@@ -17,7 +17,7 @@ export function retryPolicy(options: RetryOptions): RetryPolicy {
 
 /** The parts of a failed attempt that decide its retry: tRPC's error data and the HTTP answer, if any. */
 export interface FailedAttempt {
-  data?: { httpStatus?: number; retryAfterSeconds?: unknown } | null;
+  data?: { httpStatus?: number | undefined; retryAfterSeconds?: unknown } | null | undefined;
   meta?: Record<string, unknown> | undefined;
 }
 
