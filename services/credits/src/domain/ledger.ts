@@ -154,9 +154,13 @@ interface BalanceRow {
   updated_at: Date | null;
 }
 
-/** Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown user). */
+/**
+ * Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown
+ * user). A read alone is a plain lookup: PostgreSQL plans the combined statement's unnest and
+ * joins in about as long as it takes to run a primary-key read, which a lone caller would wait for.
+ */
 const readBalances = combinedPerUser<PerUser, BalanceRow>((batch) =>
-  query<BalanceRow>(
+  batch.length === 1 ? readBalance(batch[0]!) : query<BalanceRow>(
     batch[0]!.em,
     `select c.user_id, c.balance, c.updated_at
        from unnest($1::integer[], $2::text[]) with ordinality as asked (user_id, external_id, ord)
@@ -166,6 +170,17 @@ const readBalances = combinedPerUser<PerUser, BalanceRow>((batch) =>
     [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1])],
   ),
 );
+
+async function readBalance({ em, userId }: PerUser): Promise<BalanceRow[]> {
+  const [row] = await query<BalanceRow>(
+    em,
+    typeof userId === 'number'
+      ? 'select user_id, balance, updated_at from credits where user_id = $1'
+      : 'select c.user_id, c.balance, c.updated_at from users u join credits c on c.user_id = u.id where u.external_id = $1',
+    [userId],
+  );
+  return [row ?? { user_id: null, balance: null, updated_at: null }];
+}
 
 export async function getBalance(em: EntityManager, userId: UserRef): Promise<Balance> {
   const row = await readBalances({ em, userId });
