@@ -98,8 +98,8 @@ describe('stopping', () => {
 
     if (signal === 'SIGTERM') {
       // The README's quickstart finds this service from the same settings.
-      const quickstart = await promisify(execFile)('pnpm', ['--filter', '@credits/client', 'quickstart'], { cwd: root, env: { ...process.env, ...env } });
-      expect(quickstart.stdout).toMatch(/consumed 0\.25, balance 10\.25\nrefused: needs 100, has 10\.25/);
+      const quickstart = await promisify(execFile)('pnpm', ['quickstart'], { cwd: root, env: { ...process.env, ...env } });
+      expect(quickstart.stdout).toMatch(/charged 0\.25, balance 10\.25\nrefused: needs 100, has 10\.25/);
     }
 
     // Users of each service: credits users, and records users signed up through the records service.
@@ -156,7 +156,9 @@ describe('stopping', () => {
         if (call.outcome !== 'answered') await sleep(20);
       }
     });
-    await sleep(700);
+    // Load under way on both services before the signal, however loaded the machine.
+    const answeredBy = (service: 'credits' | 'records') => calls.filter((c) => c.service === service && c.call.outcome === 'answered').length;
+    for (const until = Date.now() + 20_000; (answeredBy('credits') <= 10 || answeredBy('records') <= 10) && Date.now() < until; ) await sleep(50);
 
     if (signal === 'SIGTERM') run.child.kill('SIGTERM');
     else kill(-run.child.pid!, 'SIGINT');

@@ -1,26 +1,37 @@
-import type { DetailsOf, ErrorCode, ErrorData, ErrorReason } from '@credits/contract';
 import { TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '@credits/service';
+import type { AppRouter, DetailsOf, ErrorCode, ErrorData, ErrorReason } from './service-types';
 
 /**
- * Every failed call rejects with a CreditsError. `code` says what kind of failure it was
- * (`NETWORK_ERROR` when no answer came back, after retries); `data.reason`, when present, says
- * why, with the facts that go with it: `isInsufficientCredits(err)` gives `err.data.balance`.
+ * What a failure was when the service gave no answer of its own: `NETWORK_ERROR` (no answer came
+ * back, after the retries), `TIMEOUT` (the call's `timeoutMs` passed), `ABORTED` (the caller's
+ * `signal` aborted it).
+ */
+export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'ABORTED';
+
+/**
+ * Every failed call rejects with a CreditsError. `code` says what kind of failure it was;
+ * `data.reason`, when present, says why, with the facts that go with it:
+ * `isInsufficientCredits(err)` gives `err.data.balance`.
  */
 export class CreditsError extends TRPCClientError<AppRouter> {
-  readonly code: ErrorCode | 'NETWORK_ERROR';
+  readonly code: ErrorCode | ClientErrorCode;
 
-  constructor(error: TRPCClientError<AppRouter>) {
-    super(error.message, { result: error.shape ? { error: error.shape } : null, cause: error.cause, meta: error.meta });
+  constructor(error: TRPCClientError<AppRouter>, code?: ClientErrorCode) {
+    super(error.message, { result: error.shape ? { error: error.shape } : null, ...(error.cause ? { cause: error.cause } : {}), ...(error.meta ? { meta: error.meta } : {}) });
     // TRPCClientError pins its own prototype; restore ours so `instanceof CreditsError` holds.
     Object.setPrototypeOf(this, CreditsError.prototype);
     this.name = 'CreditsError';
-    this.code = error.data?.code ?? 'NETWORK_ERROR';
+    this.code = code ?? error.data?.code ?? 'NETWORK_ERROR';
   }
 
   static override from(error: unknown): CreditsError {
     if (error instanceof CreditsError) return error;
     return new CreditsError(TRPCClientError.from(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** A failure of the SDK's own making (a timeout, an abort), with no answer from the service. */
+  static local(code: ClientErrorCode, message: string, cause?: unknown): CreditsError {
+    return new CreditsError(new TRPCClientError(message, cause instanceof Error ? { cause } : {}), code);
   }
 }
 

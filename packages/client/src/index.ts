@@ -1,8 +1,10 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '@credits/service';
+import type { AppRouter } from './service-types';
 
-export { createCreditsClient, type CreditsClient, type CreditsClientOptions } from './client';
+export { createCreditsClient, type CreditsClient } from './client';
+export type { CreditsClientOptions } from './options';
 export {
+  type ClientErrorCode,
   CreditsError,
   type CreditsErrorWith,
   hasReason,
@@ -12,8 +14,8 @@ export {
   isInvalidInput,
   isUserNotFound,
 } from './errors';
-export type { RetryOptions } from './links';
-export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from '@credits/contract';
+export type { RetryOptions } from './retry';
+export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from './service-types';
 export type { AppRouter };
 /** Input and output types of every procedure, e.g. `RouterInputs['credits']['consume']`. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -1,6 +1,6 @@
 import type { TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import type { AppRouter } from '@credits/service';
+import type { AppRouter } from './service-types';
 import { CreditsError } from './errors';
 
 /** Outermost: whatever failed, after any retries, reaches the caller as a CreditsError. */
@@ -48,27 +48,4 @@ export function requestIdLink(): TRPCLink<AppRouter> {
 export function requestIdHeader(ops: readonly { context: Record<string, unknown> }[]): Record<string, string> {
   const id = ops[0]?.context.requestId;
   return typeof id === 'string' ? { 'x-request-id': id } : {};
-}
-
-export interface RetryOptions {
-  /** Attempts after the first (default 3). */
-  retries?: number;
-  /** Delay before the first retry, doubled for each next one, with jitter (default 100 ms). */
-  minDelayMs?: number;
-  /** Cap on the delay (default 2000 ms). */
-  maxDelayMs?: number;
-}
-
-/**
- * Retry only what may succeed unchanged: no answer at all (network), 5xx, and 429. Never another
- * 4xx: the same request would fail the same way.
- */
-export function isRetryable(error: { data?: { httpStatus?: number } | null }): boolean {
-  const status = error.data?.httpStatus;
-  return status === undefined || status >= 500 || status === 429;
-}
-
-export function retryDelay(attempt: number, { minDelayMs = 100, maxDelayMs = 2_000 }: RetryOptions): number {
-  const base = Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
-  return base / 2 + Math.random() * (base / 2);
 }

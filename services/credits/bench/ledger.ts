@@ -33,7 +33,8 @@ export const RAW = {
 /**
  * The ledger's calls through the SDK (batching on, as its users get it), each beside its raw
  * SQL: consume over uniformly chosen users and on one hot user at 1, 8, 32 and 64 callers (the
- * chart), then recharge, balance read and consume with 10% replayed keys at `callers`.
+ * chart), then recharge, balance read (at 1 caller too) and consume with 10% replayed keys at
+ * `callers`.
  */
 export async function ledgerScenarios(opts: {
   pool: pg.Pool;
@@ -85,12 +86,15 @@ export async function ledgerScenarios(opts: {
     () => client.credits.recharge.mutate({ userId: randomUser(), amount: 0.5 }),
     () => pool.query(RAW.recharge, [randomUser(), 0.5, key()]),
   );
-  await pair(
-    'balance read',
-    callers,
-    () => client.credits.balance.query({ userId: randomUser() }),
-    () => pool.query(RAW.balance, [randomUser()]),
-  );
+  // A lone read shows what one call costs; 64 callers what batching and combining make of many.
+  for (const concurrency of [1, callers]) {
+    await pair(
+      'balance read',
+      concurrency,
+      () => client.credits.balance.query({ userId: randomUser() }),
+      () => pool.query(RAW.balance, [randomUser()]),
+    );
+  }
 
   // Every tenth call repeats an earlier one, key and all: it must answer the original, charging nothing.
   const replayable = () => {

@@ -1,6 +1,6 @@
 import { isIdempotencyConflict } from '@credits/client';
 import { describe, expect, it } from 'vitest';
-import { startLossyProxy } from './support/lossy-proxy';
+import { startProxy } from './support/proxy';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
 import { useTestService } from './support/service';
 
@@ -92,7 +92,7 @@ describe('idempotency keys', () => {
 
   it('an SDK call whose response is lost is retried with its key and charged once', async () => {
     const userId = await newUser(50);
-    const proxy = await startLossyProxy(service.url);
+    const proxy = await startProxy(service.url);
     try {
       const client = service.client({ url: proxy.url, retry: { minDelayMs: 10 } });
       proxy.dropNext(1);

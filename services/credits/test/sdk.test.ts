@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { CreditsError, createCreditsClient, isCreditsError } from '@credits/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, useTestService } from './support/service';
@@ -92,15 +90,48 @@ describe('SDK', () => {
     expect(balance.userId).toBe(user.id);
     expect(f.sent).toHaveLength(1);
   });
-});
 
-describe("the README's example", () => {
-  it('runs as written against the service', async () => {
-    const clientDir = new URL('../../../packages/client/', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', service.url], {
-      cwd: clientDir,
-      env: { ...process.env, CREDITS_API_KEY: TEST_ADMIN_KEY },
+  it('sends a lone call at once, alone in its request, before a timer could fire', async () => {
+    let timerFired = false;
+    const sentBeforeTimer: boolean[] = [];
+    const client = service.client({
+      fetch: (input, init) => {
+        sentBeforeTimer.push(!timerFired);
+        return fetch(input, init);
+      },
     });
-    expect(stdout).toMatch(/^user \d+: consumed 0\.25, balance 10\.25\nrefused: needs 100, has 10\.25\n$/);
+    for (let i = 0; i < 3; i++) {
+      timerFired = false;
+      setTimeout(() => (timerFired = true));
+      await client.credits.balance.query({ userId });
+    }
+    expect(sentBeforeTimer).toEqual([true, true, true]);
+    const f = scriptedFetch(0, () => new Response());
+    await service.client({ fetch: f.fetch }).credits.consume.mutate({ userId, amount: 1 });
+    expect(f.sent[0]!.url).toBe(`${service.url}/trpc/credits.consume`);
+  });
+
+  it('batches the calls made while another is in flight', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const urls: string[] = [];
+    const client = service.client({
+      fetch: async (input, init) => {
+        urls.push(String(input).split('?')[0]!);
+        if (urls.length === 1) await held;
+        return fetch(input, init);
+      },
+    });
+    const first = client.credits.balance.query({ userId });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the first is on the wire
+    // Each made alone, in its own turn of the microtask queue: in flight beside the first, they wait to go together.
+    const later: Promise<unknown>[] = [client.users.get.query({ userId })];
+    await Promise.resolve();
+    await Promise.resolve();
+    later.push(client.credits.balance.query({ userId }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await Promise.all([first, ...later]);
+    expect(urls).toEqual([`${service.url}/trpc/credits.balance`, `${service.url}/trpc/users.get,credits.balance`]);
   });
 });

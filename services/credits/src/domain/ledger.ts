@@ -212,27 +212,48 @@ interface BalanceRead extends PerUser {
 }
 
 /**
- * Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown
- * user). What is spendable is the sum of the live buckets at the read's instant (ledger.sql, rules 7
- * and 8): a bucket past its expiry does not count, even before it is written off.
+ * A balance as read for credits row `c` at the instant `at`: what is spendable is the sum of the
+ * live buckets then (ledger.sql, rules 7 and 8), so a bucket past its expiry does not count, even
+ * before it is written off; and the next of them to expire.
  */
-const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
-  query<BalanceRow>(
-    batch[0]!.em,
-    `select c.user_id, credits_live_balance(c.user_id, asked.at) as balance, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount
-       from unnest($1::integer[], $2::text[], $3::timestamptz[]) with ordinality as asked (user_id, external_id, at, ord)
-       left join users u on asked.user_id is null and u.external_id = asked.external_id
-       left join credits c on c.user_id = coalesce(asked.user_id, u.id)
-       left join lateral (
+const balanceAt = (at: string) => `c.user_id, credits_live_balance(c.user_id, ${at}) as balance, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount`;
+const nextExpiryAt = (at: string) => `left join lateral (
          select b.expires_at as at, sum(b.remaining) as amount
            from credit_buckets b
-          where b.user_id = c.user_id and b.remaining > 0 and b.effective_at <= asked.at and b.expires_at > asked.at
+          where b.user_id = c.user_id and b.remaining > 0 and b.effective_at <= ${at} and b.expires_at > ${at}
           group by b.expires_at order by b.expires_at limit 1
-       ) e on true
-      order by asked.ord`,
-    [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1]), batch.map((p) => p.now)],
-  ),
+       ) e on true`;
+
+/**
+ * Reads queued up meanwhile go together: one statement, a row per read (empty for an unknown
+ * user). A read alone is a plain lookup: PostgreSQL plans the combined statement's unnest and
+ * joins in about as long as it takes to run a primary-key read, which a lone caller would wait for.
+ */
+const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
+  batch.length === 1
+    ? readBalance(batch[0]!)
+    : query<BalanceRow>(
+        batch[0]!.em,
+        `select ${balanceAt('asked.at')}
+           from unnest($1::integer[], $2::text[], $3::timestamptz[]) with ordinality as asked (user_id, external_id, at, ord)
+           left join users u on asked.user_id is null and u.external_id = asked.external_id
+           left join credits c on c.user_id = coalesce(asked.user_id, u.id)
+           ${nextExpiryAt('asked.at')}
+          order by asked.ord`,
+        [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1]), batch.map((p) => p.now)],
+      ),
 );
+
+async function readBalance({ em, userId, now }: BalanceRead): Promise<BalanceRow[]> {
+  const [row] = await query<BalanceRow>(
+    em,
+    `select ${balanceAt('$3::timestamptz')}
+       from credits c ${nextExpiryAt('$3::timestamptz')}
+      where c.user_id = coalesce($1::integer, (select id from users where external_id = $2::text))`,
+    [...idOrExternalId(userId), now],
+  );
+  return [row ?? { user_id: null, balance: null, updated_at: null, next_expiry_at: null, next_expiry_amount: null }];
+}
 
 export async function getBalance(em: EntityManager, userId: UserRef, now: Date): Promise<Balance> {
   const row = await readBalances({ em, userId, now });

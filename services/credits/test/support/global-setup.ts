@@ -11,6 +11,10 @@ import { openDatabase } from '../../src/db/orm';
 import type {} from './provided';
 
 export default async function setup(project: TestProject) {
+  // The SDK falls back on these when a client is made without a url or key: a developer's own
+  // must not reach the tests' clients (the test files run in processes started after this).
+  delete process.env.CREDITS_URL;
+  delete process.env.CREDITS_API_KEY;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-test-'));
   const log = createLogger('warn');
   const database = await startEmbeddedPostgres(dataDir, 'credits', log);
