@@ -10,6 +10,7 @@ import { openDatabase } from './db/orm';
 import { startDraining } from './http/drain';
 import { createHttpServer } from './http/server';
 import { type DailyGrantJob, startDailyGrantJob } from './jobs/daily-grant';
+import { type LedgerRollupJob, startLedgerRollupJob } from './jobs/ledger-rollup';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
 
@@ -23,6 +24,8 @@ export interface App {
   deps: Deps;
   /** The scheduled grant, when DAILY_GRANT_ENABLED. */
   dailyGrant: DailyGrantJob | undefined;
+  /** The overview's rollups, folded every LEDGER_ROLLUP_INTERVAL_MS (unless 0). */
+  ledgerRollup: LedgerRollupJob | undefined;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   }
   const { port } = server.address() as AddressInfo;
   const dailyGrant = grantEnabled ? startDailyGrantJob(orm, log, grant, clock, deps.metrics) : undefined;
+  const ledgerRollup = config.ledgerRollupIntervalMs > 0 ? startLedgerRollupJob(orm, log, config.ledgerRollupIntervalMs) : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -77,9 +81,10 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     adminKey: adminKey.info,
     deps,
     dailyGrant,
+    ledgerRollup,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeServer(server, config.shutdownGraceMs), dailyGrant?.stop()]);
+        await Promise.all([closeServer(server, config.shutdownGraceMs), dailyGrant?.stop(), ledgerRollup?.stop()]);
         await orm.close();
         await database.stop();
       })()),

@@ -105,6 +105,7 @@ const procedures: [string, Allowed, Call][] = [
   ['sessions.messages', ['service', 'self', 'session'], (c) => c.sessions.messages.query({ sessionId: aliceSession })],
   ['grants.runDaily', [], (c) => c.grants.runDaily.mutate({ date: '2000-01-01' })],
   ['grants.status', [], (c) => c.grants.status.query({})],
+  ['stats.overview', ['service'], (c) => c.stats.overview.query({ from: '2026-01-01', to: '2026-01-31' })],
   ['schema.tables', [], (c) => c.schema.tables.query()],
   ['schema.describe', [], (c) => c.schema.describe.query({ table: 'users' })],
   ['schema.reflect', [], (c) => c.schema.reflect.query()],

@@ -5,6 +5,7 @@ import { grants } from './grants';
 import { health } from './health';
 import { schema } from './schema';
 import { sessions } from './sessions';
+import { stats } from './stats';
 import { usage } from './usage';
 import { createCallerFactory, router } from './init';
 import type { ErrorShape } from './errors';
@@ -13,7 +14,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, auth, users, credits, usage, sessions, grants, apiKeys, schema };
+const procedures = { health, auth, users, credits, usage, sessions, grants, stats, apiKeys, schema };
 
 export const appRouter = router(procedures);
 

@@ -14,6 +14,7 @@ import { Migration20261204160204_users_idempotency_scope } from './Migration2026
 import { Migration20261204160848_ledger_recharge_reference } from './Migration20261204160848_ledger_recharge_reference';
 import { Migration20261204170000_auth_failures } from './Migration20261204170000_auth_failures';
 import { Migration20261204180000_ledger_functions_repeatable } from './Migration20261204180000_ledger_functions_repeatable';
+import { Migration20261204190000_ledger_rollups } from './Migration20261204190000_ledger_rollups';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -31,4 +32,5 @@ export const migrations = [
   { name: 'Migration20261204160848_ledger_recharge_reference', class: Migration20261204160848_ledger_recharge_reference },
   { name: 'Migration20261204170000_auth_failures', class: Migration20261204170000_auth_failures },
   { name: 'Migration20261204180000_ledger_functions_repeatable', class: Migration20261204180000_ledger_functions_repeatable },
+  { name: 'Migration20261204190000_ledger_rollups', class: Migration20261204190000_ledger_rollups },
 ];
