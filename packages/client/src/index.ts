@@ -12,7 +12,7 @@ export {
   isInvalidInput,
   isUserNotFound,
 } from './errors';
-export type { RetryOptions } from './links';
+export { randomId, type RetryOptions } from './links';
 export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from '@credits/contract';
 export type { AppRouter };
 /** Input and output types of every procedure, e.g. `RouterInputs['credits']['consume']`. */
