@@ -177,6 +177,31 @@ describe('stats.overview', () => {
     expect(Number(consumed)).toBe(2);
   });
 
+  it('does not skip the first row of a new ledger, written after a fold found the sequence unused', async () => {
+    const fresh = await startTestService();
+    const freshPool = new pg.Pool({ connectionString: fresh.databaseUrl, max: 2 });
+    try {
+      const freshFold = () => foldLedger(fresh.app.deps.orm.em.fork());
+      const user = await fresh.newUser();
+      await freshFold(); // marks the sequence while no ledger id has been handed out
+      const writer = await freshPool.connect();
+      try {
+        await writer.query('begin');
+        await writer.query(`select * from credits_apply($1, null, 'recharge', 5, 'first', null, null, null, null)`, [user.id]);
+        await freshFold();
+        await writer.query('commit');
+      } finally {
+        writer.release();
+      }
+      for (let i = 0; i < 5; i++) await freshFold();
+      const [{ rows }] = (await freshPool.query<{ rows: string }>(`select coalesce(sum(entries), 0)::text as rows from ledger_daily`)).rows;
+      expect(rows).toBe('1');
+    } finally {
+      await freshPool.end();
+      await fresh.close();
+    }
+  });
+
   it('refuses a range that is backwards or longer than a year and a day', async () => {
     const caller = service.caller();
     await expect(caller.stats.overview({ from: '2026-02-01', to: '2026-01-31' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
