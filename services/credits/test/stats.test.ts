@@ -23,14 +23,15 @@ afterAll(async () => {
 
 /** A statement with $n parameters on the service's database. */
 const sql = async <Row extends object = Record<string, unknown>>(text: string, params: unknown[] = []) => (await pool.query<Row>(text, params)).rows;
+const one = async <Row extends object>(text: string, params: unknown[] = []) => (await sql<Row>(text, params))[0]!;
 
 const fold = () => foldLedger(service.app.deps.orm.em.fork());
 /** Folds until the cursor has passed every row written so far (each fold waits for the previous mark to settle). */
 async function foldAll() {
-  const [{ last }] = await sql<{ last: string }>(`select coalesce(max(id), 0)::text as last from credit_transactions`);
+  const { last } = await one<{ last: string }>(`select coalesce(max(id), 0)::text as last from credit_transactions`);
   for (let i = 0; i < 50; i++) {
     await fold();
-    const [{ through }] = await sql<{ through: string }>(`select folded_through::text as through from ledger_rollup_state`);
+    const { through } = await one<{ through: string }>(`select folded_through::text as through from ledger_rollup_state`);
     if (BigInt(through) >= BigInt(last)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -146,8 +147,8 @@ describe('stats.overview', () => {
       await Promise.all([fold(), fold(), fold()]);
     }
     await foldAll();
-    const [{ n }] = await sql<{ n: string }>(`select count(*)::text as n from credit_transactions`);
-    const [{ folded }] = await sql<{ folded: string }>(`select sum(entries)::text as folded from ledger_daily`);
+    const { n } = await one<{ n: string }>(`select count(*)::text as n from credit_transactions`);
+    const { folded } = await one<{ folded: string }>(`select sum(entries)::text as folded from ledger_daily`);
     expect(folded).toBe(n);
     await expectOverviewMatchesScan(daysAgo(12), today());
   });
@@ -170,10 +171,10 @@ describe('stats.overview', () => {
       await slow.end();
     }
     await foldAll();
-    const [{ n }] = await sql<{ n: string }>(`select count(*)::text as n from credit_transactions`);
-    const [{ folded }] = await sql<{ folded: string }>(`select sum(entries)::text as folded from ledger_daily`);
+    const { n } = await one<{ n: string }>(`select count(*)::text as n from credit_transactions`);
+    const { folded } = await one<{ folded: string }>(`select sum(entries)::text as folded from ledger_daily`);
     expect(folded).toBe(n);
-    const [{ consumed }] = await sql<{ consumed: string }>(`select consumed::text from ledger_user_daily where user_id = $1`, [user.id]);
+    const { consumed } = await one<{ consumed: string }>(`select consumed::text from ledger_user_daily where user_id = $1`, [user.id]);
     expect(Number(consumed)).toBe(2);
   });
 
@@ -194,7 +195,7 @@ describe('stats.overview', () => {
         writer.release();
       }
       for (let i = 0; i < 5; i++) await freshFold();
-      const [{ rows }] = (await freshPool.query<{ rows: string }>(`select coalesce(sum(entries), 0)::text as rows from ledger_daily`)).rows;
+      const { rows } = (await freshPool.query<{ rows: string }>(`select coalesce(sum(entries), 0)::text as rows from ledger_daily`)).rows[0]!;
       expect(rows).toBe('1');
     } finally {
       await freshPool.end();

@@ -9,8 +9,8 @@ import { type Query, transaction } from '../db/sql';
  * the tail, not the size of the ledger.
  */
 
-/** How deep each day's top list is read when looking for the range's top consumers. */
-const DAILY_DEPTH = 100;
+/** How deep each day's top list is read looking for the range's top consumers: deeper only when needed. */
+const DEPTHS = (top: number) => [2 * top, 100];
 
 export async function ledgerOverview(em: EntityManager, input: OverviewInput): Promise<Overview> {
   return transaction(em, async (sql) => {
@@ -97,32 +97,38 @@ function totalsOf(days: OverviewDay[]): Overview['totals'] {
 
 /**
  * The range's top consumers without summing every user of the range. Candidates: each day's
- * DAILY_DEPTH largest consumers (an index range per day) and every consumer of the tail. A user
- * who is no candidate consumed, on each day whose list is full, at most that list's smallest
- * value, and nothing on the other days (their lists hold all of their consumers): its range total
- * is at most `bound`, the sum of those smallest values. So when the `top`-th candidate consumed
- * more than `bound`, the candidates' exact totals are the answer; otherwise (consumption spread
- * evenly over many users) every consumer of the range is summed.
+ * `depth` largest consumers (an index range per day) and every consumer of the tail. A user who
+ * is no candidate consumed, on each day whose list is full, at most that list's smallest value,
+ * and nothing on the other days (their lists hold all of their consumers): its range total is at
+ * most `bound`, the sum of those smallest values. So when the `top`-th candidate consumed more
+ * than `bound`, the candidates' exact totals are the answer. Usage is skewed (a few heavy users
+ * every day), so shallow lists usually settle it; if not, deeper ones, and in the end (usage
+ * spread evenly over many users) every consumer of the range is summed.
  */
 async function topConsumers(sql: Query, range: Range, top: number): Promise<TopConsumer[]> {
-  const lists = await sql<{ users: number[]; smallest: string; n: string }>(
-    `select array_agg(t.user_id) as users, min(t.consumed) as smallest, count(*) as n
-       from generate_series($1::date, $2::date, interval '1 day') d(day)
-       cross join lateral (select user_id, consumed from ledger_user_daily u where u.day = d.day::date order by consumed desc limit $3) t
-      group by d.day`,
-    [range.from, range.to, DAILY_DEPTH],
-  );
   const tailUsers = await sql<{ user_id: number }>(`with ${TAIL} select distinct user_id from tail where type = 'consume'`, [range.from, range.to, range.after]);
-  const candidates = new Set<number>(tailUsers.map((r) => r.user_id));
-  let bound = 0;
-  for (const list of lists) {
-    for (const id of list.users) candidates.add(id);
-    if (Number(list.n) === DAILY_DEPTH) bound += Number(list.smallest);
+  let ranked: { userId: number; consumed: number }[] | null = null;
+  for (const depth of DEPTHS(top)) {
+    const lists = await sql<{ users: number[]; smallest: string; n: string }>(
+      `select array_agg(t.user_id) as users, min(t.consumed) as smallest, count(*) as n
+         from generate_series($1::date, $2::date, interval '1 day') d(day)
+         cross join lateral (select user_id, consumed from ledger_user_daily u where u.day = d.day::date order by consumed desc limit $3) t
+        group by d.day`,
+      [range.from, range.to, depth],
+    );
+    const candidates = new Set<number>(tailUsers.map((r) => r.user_id));
+    let bound = 0;
+    for (const list of lists) {
+      for (const id of list.users) candidates.add(id);
+      if (Number(list.n) === depth) bound += Number(list.smallest);
+    }
+    const found = await rankConsumers(sql, range, top, [...candidates]);
+    if (bound === 0 || (found.length === top && found[top - 1]!.consumed > bound)) {
+      ranked = found;
+      break;
+    }
   }
-
-  let ranked = await rankConsumers(sql, range, top, [...candidates]);
-  const exact = bound === 0 || (ranked.length === top && ranked[top - 1]!.consumed > bound);
-  if (!exact) ranked = await rankConsumers(sql, range, top, null);
+  ranked ??= await rankConsumers(sql, range, top, null);
 
   const ids = ranked.map((r) => r.userId);
   const users = await sql<{ id: number; email: string; name: string; external_id: string | null }>(

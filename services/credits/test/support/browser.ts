@@ -13,7 +13,10 @@ const present = fs.existsSync(CHROMIUM);
 
 /** `describe`, or its skip (with the notice), or a failing test saying what is missing. */
 export function describeInBrowser(name: string, body: () => void): void {
-  if (present) return describe(name, body);
+  if (present) {
+    describe(name, body);
+    return;
+  }
   if (process.env.REQUIRE_BROWSER_TESTS === '1') {
     describe(name, () => it('has Chromium', () => {
       throw new Error(`REQUIRE_BROWSER_TESTS=1 but there is no Chromium at ${CHROMIUM}: apt-get install chromium`);
