@@ -1,4 +1,5 @@
 import type { EntityManager } from '../db/orm';
+import { databaseFailureOf } from '../db/failures';
 import { type Query, transaction } from '../db/sql';
 
 /**
@@ -21,7 +22,9 @@ import { type Query, transaction } from '../db/sql';
  */
 
 /** Rows folded per transaction: short transactions, a bounded statement, however far behind. */
-export const FOLD_CHUNK_ROWS = 50_000;
+export const FOLD_CHUNK_ROWS = 20_000;
+/** The smallest chunk tried when chunks outlast the statement timeout (a busy database). */
+const MIN_CHUNK_ROWS = 100;
 
 export interface FoldResult {
   /** Ledger rows folded by this call. */
@@ -30,11 +33,23 @@ export interface FoldResult {
   progressed: boolean;
 }
 
-/** Folds everything that is safe to fold now, a chunk per transaction. */
+/**
+ * Folds everything that is safe to fold now, a chunk per transaction. A chunk cancelled by the
+ * statement timeout is rolled back whole, rollups and cursor alike, and tried again at half the
+ * size: on a loaded database the fold slows down instead of stopping.
+ */
 export async function foldLedger(em: EntityManager, chunkRows = FOLD_CHUNK_ROWS): Promise<FoldResult> {
   let folded = 0;
+  let size = chunkRows;
   for (;;) {
-    const step = await transaction(em, (sql) => foldChunk(sql, chunkRows));
+    let step;
+    try {
+      step = await transaction(em, (sql) => foldChunk(sql, size));
+    } catch (error) {
+      if (databaseFailureOf(error) !== 'timeout' || size <= MIN_CHUNK_ROWS) throw error;
+      size = Math.max(MIN_CHUNK_ROWS, Math.floor(size / 2));
+      continue;
+    }
     folded += step.folded;
     if (step.done) return { folded, progressed: folded > 0 || step.markMoved };
   }
