@@ -22,6 +22,7 @@ if (app.adminKey.source === 'none') {
 }
 log.info(
   {
+    console: `${app.url}/console`,
     tRPC: `${app.url}/trpc`,
     health: `${app.url}/health`,
     ready: `${app.url}/ready`,
