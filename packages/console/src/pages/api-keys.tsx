@@ -6,7 +6,7 @@ import { QueryStatus } from '../components/status';
 import { useSession } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { queries } from '../lib/queries';
-import { ShownOnce } from './user';
+import { ShownOnce } from '../components/shown-once';
 
 /** API keys: make one (its secret shown once), see them all, revoke one. */
 export function ApiKeysPage() {

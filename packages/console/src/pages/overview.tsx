@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { DayChart, PALETTE } from '../components/chart';
+import { GrantRunsTable } from '../components/grant-runs';
 import { QueryStatus } from '../components/status';
 import { useSession } from '../lib/api';
 import { formatCredits, formatTime, utcDaysAgo } from '../lib/format';
@@ -107,40 +108,5 @@ function Card({ label, value }: { label: string; value: string }) {
       <div className="card-label">{label}</div>
       <div className="card-value">{value}</div>
     </div>
-  );
-}
-
-export function GrantRunsTable({ runs }: { runs: { id: number; date: string; status: string; amount: number; trigger: string; usersGranted: number; startedAt: Date; finishedAt: Date | null; error: string | null }[] }) {
-  if (runs.length === 0) return <p className="muted">No grant has run yet.</p>;
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Day</th>
-          <th scope="col">Status</th>
-          <th scope="col" className="num">Amount</th>
-          <th scope="col" className="num">Users granted</th>
-          <th scope="col">Trigger</th>
-          <th scope="col">Started</th>
-          <th scope="col">Finished</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((r) => (
-          <tr key={r.id}>
-            <td>{r.date}</td>
-            <td>
-              {r.status}
-              {r.error ? `: ${r.error}` : ''}
-            </td>
-            <td className="num">{formatCredits(r.amount)}</td>
-            <td className="num">{r.usersGranted}</td>
-            <td>{r.trigger}</td>
-            <td>{formatTime(r.startedAt)}</td>
-            <td>{formatTime(r.finishedAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -4,7 +4,7 @@ import { ActionDialog } from '../components/action-dialog';
 import { QueryStatus } from '../components/status';
 import { useSession } from '../lib/api';
 import { queries } from '../lib/queries';
-import { GrantRunsTable } from './overview';
+import { GrantRunsTable } from '../components/grant-runs';
 
 /**
  * Grant programs. Today there is one, the built-in daily grant: its runs, and "run now" for a day.

@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { ActionDialog } from '../components/action-dialog';
 import { DayChart, PALETTE } from '../components/chart';
 import { Pager, usePager } from '../components/pager';
+import { ShownOnce } from '../components/shown-once';
 import { QueryStatus } from '../components/status';
 import { useSession } from '../lib/api';
 import { formatCredits, formatTime, utcDaysAgo } from '../lib/format';
@@ -159,26 +160,6 @@ function AmountField() {
     <label>
       Amount <input name="amount" type="number" min="0.0001" step="0.0001" required />
     </label>
-  );
-}
-
-/** A new key, shown the one time it can be. */
-export function ShownOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
-  return (
-    <div className="callout" role="status">
-      <p>
-        <strong>The new key, shown only now:</strong> copy it somewhere safe.
-      </p>
-      <code data-testid="new-key">{secret}</code>
-      <div className="buttons">
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(secret)}>
-          Copy
-        </button>
-        <button type="button" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
   );
 }
 

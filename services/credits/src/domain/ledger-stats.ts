@@ -10,7 +10,7 @@ import { type Query, transaction } from '../db/sql';
  */
 
 /** How deep each day's top list is read looking for the range's top consumers: deeper only when needed. */
-const DEPTHS = (top: number) => [2 * top, 100];
+const depthsFor = (top: number) => [2 * top, 100];
 
 export async function ledgerOverview(em: EntityManager, input: OverviewInput): Promise<Overview> {
   return transaction(em, async (sql) => {
@@ -108,7 +108,7 @@ function totalsOf(days: OverviewDay[]): Overview['totals'] {
 async function topConsumers(sql: Query, range: Range, top: number): Promise<TopConsumer[]> {
   const tailUsers = await sql<{ user_id: number }>(`with ${TAIL} select distinct user_id from tail where type = 'consume'`, [range.from, range.to, range.after]);
   let ranked: { userId: number; consumed: number }[] | null = null;
-  for (const depth of DEPTHS(top)) {
+  for (const depth of depthsFor(top)) {
     const lists = await sql<{ users: number[]; smallest: string; n: string }>(
       `select array_agg(t.user_id) as users, min(t.consumed) as smallest, count(*) as n
          from generate_series($1::date, $2::date, interval '1 day') d(day)
