@@ -204,15 +204,15 @@ describe('stats.overview', () => {
   });
 
   it('folds in smaller chunks when a chunk outlasts the statement timeout', async () => {
-    const slow = await startTestService({ timeouts: { statementTimeoutMs: 300, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 } });
+    const slow = await startTestService({ timeouts: { statementTimeoutMs: 500, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 } });
     const slowPool = new pg.Pool({ connectionString: slow.databaseUrl, max: 2 });
     try {
-      // 2,000 consumers in one day, each a ledger row; every rollup row written costs 2 ms.
+      // 2,000 consumers in one day, each a ledger row; every rollup row written costs 1 ms: 2,000 at once outlast the 500 ms timeout, 100 do not.
       await slowPool.query(`insert into users (email, name) select 'chunk' || g || '@example.com', 'Chunk ' || g from generate_series(1, 2000) g`);
       await slowPool.query(
         `insert into credit_transactions (user_id, type, amount, balance_before, balance_after) select id, 'consume', -0.5, 10, 9.5 from users order by id`,
       );
-      await slowPool.query(`create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.002); return new; end $$`);
+      await slowPool.query(`create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.001); return new; end $$`);
       await slowPool.query(`create trigger slow_row before insert on ledger_user_daily for each row execute function slow_row()`);
       const slowFold = () => foldLedger(slow.app.deps.orm.em.fork(), 2_000);
       for (let i = 0; i < 4; i++) await slowFold();
