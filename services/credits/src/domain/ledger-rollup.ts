@@ -73,8 +73,8 @@ async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: numbe
 
   // Caught up with the mark: set the next one. Two statements, in this order: the sequence's
   // value first, then (a later snapshot) the next transaction id, so every transaction that took
-  // an id up to the mark has a transaction id below `pending_xmax`.
-  // Before the sequence's first nextval, last_value is the id it will hand out next, not one it has.
+  // an id up to the mark has a transaction id below `pending_xmax`. (Before the sequence's first
+  // nextval, last_value is the id it will hand out next, not one it has handed out.)
   const [mark] = await sql<{ last_value: string }>(
     `select (case when is_called then last_value else last_value - 1 end)::text as last_value from credit_transactions_id_seq`,
     [],
