@@ -14,7 +14,7 @@ export const PALETTE = ['#1f5fbf', '#b3261e', '#1e7d34', '#8a4baf', '#a45a00', '
 const DAY_S = 86_400;
 
 /**
- * One value per UTC day and series, as lines with points (uPlot: canvas, ~20 KB gzipped, fast
+ * One value per UTC day and series, as lines with points (uPlot: canvas, ~22 KB gzipped, fast
  * with a year of days). The figure names what it shows for screen readers, and carries the
  * series' total in `data-total` (what the browser tests watch change).
  */
