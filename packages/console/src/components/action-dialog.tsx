@@ -5,13 +5,15 @@ import { errorText } from '../lib/format';
 /**
  * A button that opens a confirmation dialog around a change. The idempotency key is made when the
  * dialog opens and sent with every submit from it: a double click, or a retry after a lost answer,
- * is applied once by the service.
+ * is applied once by the service. A change the service cannot replay (`unkeyed`: a new API key,
+ * whose secret is shown once and never stored) takes one submit at a time instead.
  */
 export function ActionDialog({
   label,
   title,
   confirm,
   danger = false,
+  unkeyed = false,
   children,
   onConfirm,
 }: {
@@ -19,6 +21,7 @@ export function ActionDialog({
   title: string;
   confirm: string;
   danger?: boolean;
+  unkeyed?: boolean;
   children?: ReactNode;
   /** The form's fields and the dialog's key; resolves to what to say when done. */
   onConfirm: (form: FormData, idempotencyKey: string) => Promise<string | void>;
@@ -27,6 +30,7 @@ export function ActionDialog({
   const [key, setKey] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const inFlight = useRef(false);
 
   useEffect(() => {
     if (key) dialog.current?.showModal();
@@ -40,6 +44,8 @@ export function ActionDialog({
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (unkeyed && inFlight.current) return;
+    inFlight.current = true;
     setPending(true);
     setError(null);
     try {
@@ -48,6 +54,7 @@ export function ActionDialog({
     } catch (e) {
       setError(errorText(e));
     } finally {
+      inFlight.current = false;
       setPending(false);
     }
   }

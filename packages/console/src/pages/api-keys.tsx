@@ -25,6 +25,7 @@ export function ApiKeysPage() {
         <ActionDialog
           label="New API key"
           title="Create an API key"
+          unkeyed
           confirm="Create key"
           onConfirm={async (form) => {
             const scope = String(form.get('scope')) as 'admin' | 'service' | 'user';

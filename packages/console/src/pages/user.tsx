@@ -139,6 +139,7 @@ function UserActions({ userId }: { userId: number }) {
       <ActionDialog
         label="New API key"
         title="Create an API key for this user"
+        unkeyed
         confirm="Create key"
         onConfirm={async (form) => {
           const created = await client.apiKeys.create.mutate({ name: String(form.get('name')), scope: 'user', userId });

@@ -134,9 +134,11 @@ describeInBrowser('the console in a browser', () => {
     for (const address of [`/console/users/${other.id}`, '/console/users', '/console/api-keys', '/console/']) {
       await page.goto(`${service.url}${address}`);
       await page.getByRole('heading', { name: /^Your credits/ }).waitFor();
-      expect(await page.getByText('99').count()).toBe(0);
+      expect(await page.getByText(other.email).count()).toBe(0);
+      await expect.poll(() => page.getByTestId('balance').textContent()).toBe('10'); // its own, not the other's 99
     }
     // Spent by a service: the user's page follows without a reload.
+    await page.getByRole('heading', { name: /^Your credits/ }).waitFor();
     await service.caller().credits.consume({ userId: me.id, amount: 2.5 });
     await expect.poll(() => page.getByTestId('balance').textContent(), { timeout: 10_000 }).toBe('7.5');
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -145,7 +147,7 @@ describeInBrowser('the console in a browser', () => {
     await page.close();
   });
 
-  it('a double-clicked recharge charges once', async () => {
+  it('a double-clicked recharge charges once, and a double-clicked new key makes one', async () => {
     const user = await service.newUser();
     const page = await signedIn(TEST_ADMIN_KEY);
     await page.goto(`${service.url}/console/users/${user.id}`);
@@ -170,6 +172,16 @@ describeInBrowser('the console in a browser', () => {
     expect(keys).toEqual([opened, opened]); // both reached the service, with the key made when the dialog opened
     const { items } = await service.caller().credits.transactions({ userId: user.id });
     expect(items.map((t) => [t.type, t.amount])).toEqual([['recharge', 7]]);
+
+    // A new key cannot be replayed (its secret is never stored): the dialog takes one submit at a time.
+    await page.getByRole('button', { name: 'New API key' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).evaluate((button: HTMLButtonElement) => {
+      button.click();
+      button.click();
+    });
+    await page.getByTestId('new-key').waitFor();
+    const made = (await service.caller().apiKeys.list({ limit: 200 })).items.filter((k) => k.userId === user.id);
+    expect(made).toHaveLength(1);
     await page.close();
   });
 
