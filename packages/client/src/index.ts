@@ -14,6 +14,7 @@ export {
   isInvalidInput,
   isUserNotFound,
 } from './errors';
+export { randomId } from './links';
 export type { RetryOptions } from './retry';
 export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from './service-types';
 export type { AppRouter };

@@ -27,7 +27,7 @@ export function idempotencyKeyLink(): TRPCLink<AppRouter> {
       const input = op.input;
       if (op.type !== 'mutation' || typeof input !== 'object' || input === null || Array.isArray(input)) return next(op);
       if ((input as { idempotencyKey?: unknown }).idempotencyKey !== undefined) return next(op);
-      return next({ ...op, input: { ...input, idempotencyKey: globalThis.crypto.randomUUID() } });
+      return next({ ...op, input: { ...input, idempotencyKey: randomId() } });
     };
 }
 
@@ -40,8 +40,23 @@ export function requestIdLink(): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) => {
       if (typeof op.context.requestId === 'string') return next(op);
-      return next({ ...op, context: { ...op.context, requestId: globalThis.crypto.randomUUID() } });
+      return next({ ...op, context: { ...op.context, requestId: randomId() } });
     };
+}
+
+/**
+ * A random UUID (v4). Browsers offer `crypto.randomUUID` only in secure contexts (https, or
+ * localhost): a page served over plain http from another host, such as the console on an internal
+ * address, has only `getRandomValues`, which every context has.
+ */
+export function randomId(): string {
+  const { crypto } = globalThis;
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The `x-request-id` of one HTTP request: its call's id; a batch sends its first call's. */

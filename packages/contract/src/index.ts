@@ -9,6 +9,7 @@ export * from './grants';
 export * from './json';
 export * from './schema';
 export * from './sessions';
+export * from './stats';
 export * from './usage';
 export * from './users';
 export * from './programs';

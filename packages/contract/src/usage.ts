@@ -86,6 +86,7 @@ export const usageStatsInput = z.object({ userId: userRef, ...range }).refine(or
 export type UsageStatsInput = z.output<typeof usageStatsInput>;
 
 const tally = z.object({ records: z.number(), creditsCharged: z.number() });
+const dayTally = z.object({ date: z.string(), key: z.string(), records: z.number(), creditsCharged: z.number() });
 
 export const usageStats = z.object({
   totalRecords: z.number(),
@@ -97,5 +98,9 @@ export const usageStats = z.object({
   byModel: z.record(z.string(), tally),
   /** Per UTC day, oldest first: for charts. */
   daily: z.array(z.object({ date: z.string(), records: z.number(), creditsCharged: z.number(), costUsd: z.number(), tokensUsed: z.number() })),
+  /** Per UTC day and event type (`key`), oldest first: the stacked chart of a user's usage. */
+  dailyByEventType: z.array(dayTally),
+  /** Per UTC day and model (`key`, "unknown" without one), oldest first. */
+  dailyByModel: z.array(dayTally),
 });
 export type UsageStats = z.output<typeof usageStats>;

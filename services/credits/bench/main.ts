@@ -14,17 +14,20 @@ import { ledgerScenarios } from './ledger';
 import { recordsScenarios } from './records';
 import { restScenarios } from './rest';
 import { printTable, type Scenario, writeResults } from './report';
+import { statsScenarios } from './stats';
 import { usageScenarios } from './usage';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' }, 'ledger-rows': { type: 'string' } },
 });
-/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, records); all by default. */
-const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'records']);
+/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, records, stats); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'records', 'stats']);
 /** The service runs as shipped (`info`); `--log-level warn` shows what the log lines cost. */
 const logLevel = values['log-level'];
 const quick = values.quick;
 const users = Number(values.users ?? (quick ? 20_000 : 100_000));
+/** The ledger's size for the overview (stats): ten rows per user by default. */
+const ledgerRows = Number(values['ledger-rows'] ?? users * 10);
 const seconds = quick ? 2 : 6;
 /** The callers of every scenario that is not part of the concurrency sweep. */
 const callers = 64;
@@ -58,6 +61,7 @@ try {
     buckets: () => bucketScenarios({ ...sdk, callers, bucketsToExpire: quick ? 100_000 : 1_000_000 }),
     records: () =>
       recordsScenarios({ clusterUrl: database.url, admin, creditsUrl: service!.url, people: quick ? 50_000 : 1_000_000, callers: 8, seconds }),
+    stats: () => statsScenarios({ ...sdk, ledgerRows, callers }),
   };
   for (const [group, run] of Object.entries(groups)) {
     if (only.has(group)) scenarios.push(...(await timed(`${group} scenarios`, run)));

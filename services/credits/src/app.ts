@@ -24,6 +24,7 @@ import { type ProgramsJob, startProgramsJob } from './jobs/programs';
 import { type ExpiryJob, startExpiryJob } from './jobs/expiry';
 import { createPace } from './jobs/pace';
 import { dailyProgram } from './domain/programs';
+import { type LedgerRollupJob, startLedgerRollupJob } from './jobs/ledger-rollup';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
 
@@ -39,6 +40,8 @@ export interface App {
   programs: ProgramsJob;
   /** The expiry sweeper. */
   expiry: ExpiryJob;
+  /** The overview's rollups, folded every LEDGER_ROLLUP_INTERVAL_MS (unless 0). */
+  ledgerRollup: LedgerRollupJob | undefined;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
@@ -101,6 +104,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   const { port } = server.address() as AddressInfo;
   const programs = startProgramsJob(orm, log, deps.grantRuns, dailyProgram(config.dailyGrant), clock);
   const expiry = startExpiryJob(orm, log, clock, metrics, pace);
+  const ledgerRollup = config.ledgerRollupIntervalMs > 0 ? startLedgerRollupJob(orm, log, config.ledgerRollupIntervalMs) : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -110,9 +114,10 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     deps,
     programs,
     expiry,
+    ledgerRollup,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeGracefully(server, config.shutdownGraceMs), programs.stop(), expiry.stop()]);
+        await Promise.all([closeGracefully(server, config.shutdownGraceMs), programs.stop(), expiry.stop(), ledgerRollup?.stop()]);
         await revocations.close();
         await orm.close();
         await database.stop();

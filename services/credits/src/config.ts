@@ -38,6 +38,7 @@ const env = z
     DAILY_GRANT_AMOUNT: z.coerce.number().pipe(amount).prefault(5),
     DAILY_GRANT_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(2_000),
     DAILY_GRANT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    LEDGER_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   })
   .superRefine((e, ctx) => {
     // Node refuses a server whose whole-request limit is shorter than its headers limit.
@@ -81,6 +82,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** `enabled`: the 00:00 UTC schedule and the start-up catch-up run in this process. */
   dailyGrant: GrantSettings;
+  /** How often this process folds the ledger into the overview's daily rollups; 0: never (another replica does). */
+  ledgerRollupIntervalMs: number;
 }
 
 /** How long each stage of a request may take before it is cut off; see the README's table. */
@@ -145,5 +148,6 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
       chunkSize: e.DAILY_GRANT_CHUNK_SIZE,
       leaseMs: e.DAILY_GRANT_LEASE_MS,
     },
+    ledgerRollupIntervalMs: e.LEDGER_ROLLUP_INTERVAL_MS,
   };
 }

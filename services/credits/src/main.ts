@@ -15,11 +15,12 @@ const app = await startApp(config, log).catch((error: unknown) => exitOnStartupE
 if (app.adminKey.source === 'none') {
   log.warn('ADMIN_API_KEY is not set: admin operations are disabled (admin-scope API keys made earlier still work)');
 }
-// What a newcomer needs first, right after the URL: where the docs are and the admin key.
+// What a newcomer needs first, right after the URL: where the docs are and the admin key, then the console to use it in.
 log.info(
   {
     docs: `${app.url}/docs`,
     admin: adminKeyLine(app.adminKey),
+    console: `${app.url}/console`,
     tRPC: `${app.url}/trpc`,
     health: `${app.url}/health`,
     ready: `${app.url}/ready`,

@@ -114,6 +114,7 @@ const procedures: [string, Allowed, Call][] = [
     await service.caller().programs.upsert({ name, amount: 1, schedule: '0 0 1 1 *', mode: 'add', enabled: false });
     return c.programs.remove.mutate({ name });
   }],
+  ['stats.overview', ['service'], (c) => c.stats.overview.query({ from: '2026-01-01', to: '2026-01-31' })],
   ['schema.tables', [], (c) => c.schema.tables.query()],
   ['schema.describe', [], (c) => c.schema.describe.query({ table: 'users' })],
   ['schema.reflect', [], (c) => c.schema.reflect.query()],

@@ -20,6 +20,7 @@ describe('configuration', () => {
       authFailuresPerMinute: 30,
       authFailureStore: 'memory',
       dailyGrant: { enabled: true, amount: '5', chunkSize: 2_000, leaseMs: 60_000 },
+      ledgerRollupIntervalMs: 1_000,
     });
   });
 

@@ -45,8 +45,8 @@ it('without Chromium the /docs browser test skips with one line saying how to in
   ]);
   expect(skipped.code, skipped.output).toBe(0);
   expect(skipped.output.split('\n').filter((line) => line.includes('Chromium'))).toEqual([
-    'skipped the /docs browser test: no Chromium at /nowhere/chromium: install it (sudo apt-get install chromium) or set CHROMIUM_PATH to one',
+    '/docs in a browser: skipped, no Chromium at /nowhere/chromium (apt-get install chromium, or set CHROMIUM_PATH)',
   ]);
-  expect(required.output).toContain('REQUIRE_BROWSER_TESTS=1 does not let browser tests skip');
+  expect(required.output).toContain('REQUIRE_BROWSER_TESTS=1 but there is no Chromium at /nowhere/chromium');
   expect(required.code, required.output).toBe(1);
 });

@@ -258,6 +258,17 @@ describe('usage.stats', () => {
         byEventType: group((m) => m.type),
         byModel: group((m) => m.model),
         days: new Set(rows.map((m) => at.get(m.id)!.toISOString().slice(0, 10))).size,
+        perDay: (key: (m: (typeof made)[number]) => string) => {
+          const out = new Map<string, { date: string; key: string; records: number; units: number }>();
+          for (const m of rows) {
+            const date = at.get(m.id)!.toISOString().slice(0, 10);
+            const entry = out.get(`${date} ${key(m)}`) ?? { date, key: key(m), records: 0, units: 0 };
+            out.set(`${date} ${key(m)}`, { ...entry, records: entry.records + 1, units: entry.units + Math.round(m.credits * 1e4) });
+          }
+          return [...out.values()]
+            .sort((a, b) => a.date.localeCompare(b.date) || a.key.localeCompare(b.key))
+            .map(({ units, ...e }) => ({ ...e, creditsCharged: units / 1e4 }));
+        },
       };
     };
 
@@ -280,8 +291,10 @@ describe('usage.stats', () => {
     }
     for (const [from, to] of ranges) {
       const stats = await caller.usage.stats({ userId: user.id, ...(from ? { from } : {}), ...(to ? { to } : {}) });
-      const { days, ...totals } = expected(from, to);
+      const { days, perDay, ...totals } = expected(from, to);
       expect(stats).toMatchObject(totals);
+      expect(stats.dailyByEventType).toEqual(perDay((m) => m.type));
+      expect(stats.dailyByModel).toEqual(perDay((m) => m.model));
       expect(stats.daily).toHaveLength(days);
       expect(stats.daily.reduce((s, d) => s + d.records, 0)).toBe(totals.totalRecords);
       expect(Math.round(stats.daily.reduce((s, d) => s + d.creditsCharged * 1e4, 0))).toBe(Math.round(totals.totalCreditsCharged * 1e4));

@@ -100,4 +100,12 @@ describe('users', () => {
     expect((await caller.users.list({ search: '%' })).items).toHaveLength(1); // % is a character, not a wildcard
     expect((await caller.users.list({ search: 'PAGER 1' })).items.map((u) => u.name)).toEqual(['Pager 1', 'Pager 10', 'Pager 11']);
   });
+
+  it('searches the external id too, in part and in any case', async () => {
+    const caller = service.caller();
+    const ada = await caller.users.create({ email: 'ada@search.test', name: 'Ada', externalId: 'auth0|Qx-Lovelace-1815' });
+    await caller.users.create({ email: 'bob@search.test', name: 'Bob', externalId: 'auth0|babbage' });
+    expect((await caller.users.list({ search: 'qx-lovelace' })).items.map((u) => u.id)).toEqual([ada.id]);
+    expect((await caller.users.list({ search: 'AUTH0|QX-LOVELACE-1815' })).items.map((u) => u.id)).toEqual([ada.id]);
+  });
 });

@@ -163,7 +163,7 @@ export function splitRange(from?: Date, to?: Date) {
 export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise<UsageStats> {
   const userId = await resolveUserId(em, i.userId);
   const { days, head, tail } = splitRange(i.from, i.to);
-  const rows = await query<{ kind: 'total' | 'type' | 'model' | 'day'; key: string | null; records: number; credits: string | null; cost: string | null; tokens: string | null }>(
+  const rows = await query<{ kind: 'total' | 'type' | 'model' | 'day' | 'day-type' | 'day-model'; key: string | null; day: string | null; records: number; credits: string | null; cost: string | null; tokens: string | null }>(
     em,
     `with groups as (
        select event_type, model, day, records, credits_charged as credits, cost_usd as cost, tokens_used as tokens
@@ -180,17 +180,24 @@ export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise
          from usage_records
         where $7 and user_id = $1 and created_at >= coalesce($8::timestamptz, '-infinity') and created_at <= coalesce($9::timestamptz, 'infinity')
      )
-     select case when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
+     select case when grouping(day) = 0 and grouping(event_type) = 0 then 'day-type'
+                 when grouping(day) = 0 and grouping(model) = 0 then 'day-model'
+                 when grouping(event_type) = 0 then 'type' when grouping(model) = 0 then 'model'
                  when grouping(day) = 0 then 'day' else 'total' end as kind,
-            coalesce(event_type, model, to_char(day, 'YYYY-MM-DD')) as key,
+            coalesce(event_type, model, to_char(day, 'YYYY-MM-DD')) as key, to_char(day, 'YYYY-MM-DD') as day,
             coalesce(sum(records), 0)::int as records, sum(credits) as credits, sum(cost) as cost, sum(tokens) as tokens
        from groups
-      group by grouping sets ((), (event_type), (model), (day))`,
+      group by grouping sets ((), (event_type), (model), (day), (day, event_type), (day, model))`,
     [userId, days !== null, days?.from ?? null, days?.until ?? null, head?.from ?? null, head?.until ?? null, tail !== null, tail?.from ?? null, tail?.to ?? null],
   );
   const num = (text: string | null) => Number(text ?? 0);
   const tallies = (kind: 'type' | 'model') =>
     Object.fromEntries(rows.filter((r) => r.kind === kind).map((r) => [r.key!, { records: r.records, creditsCharged: num(r.credits) }]));
+  const perDay = (kind: 'day-type' | 'day-model') =>
+    rows
+      .filter((r) => r.kind === kind)
+      .sort((a, b) => a.day!.localeCompare(b.day!) || a.key!.localeCompare(b.key!))
+      .map((r) => ({ date: r.day!, key: r.key!, records: r.records, creditsCharged: num(r.credits) }));
   const total = rows.find((r) => r.kind === 'total');
   return {
     totalRecords: total?.records ?? 0,
@@ -203,6 +210,8 @@ export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise
       .filter((r) => r.kind === 'day')
       .sort((a, b) => a.key!.localeCompare(b.key!))
       .map((r) => ({ date: r.key!, records: r.records, creditsCharged: num(r.credits), costUsd: num(r.cost), tokensUsed: num(r.tokens) })),
+    dailyByEventType: perDay('day-type'),
+    dailyByModel: perDay('day-model'),
   };
 }
 

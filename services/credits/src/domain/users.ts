@@ -75,7 +75,7 @@ export async function resolveUserId(em: EntityManager, ref: UserRef): Promise<nu
   return user.id;
 }
 
-/** In id order. `search` matches part of the email or the name, case-insensitively; `email` the whole email. */
+/** In id order. `search` matches part of the email, the name or the external id, case-insensitively; `email` the whole email. */
 export async function listUsers(em: EntityManager, input: ListUsersInput): Promise<UserPage> {
   const after = decodeCursor(input.cursor, 'integer');
   const like = input.search === undefined ? undefined : `%${input.search.replace(/[\\%_]/g, '\\$&')}%`;
@@ -84,7 +84,7 @@ export async function listUsers(em: EntityManager, input: ListUsersInput): Promi
     {
       ...(after === null ? {} : { id: { $gt: after } }),
       ...(input.email === undefined ? {} : { email: input.email }),
-      ...(like === undefined ? {} : { $or: [{ email: { $ilike: like } }, { name: { $ilike: like } }] }),
+      ...(like === undefined ? {} : { $or: [{ email: { $ilike: like } }, { name: { $ilike: like } }, { externalId: { $ilike: like } }] }),
     },
     { orderBy: { id: 'asc' }, limit: input.limit + 1, offset: input.offset },
   );

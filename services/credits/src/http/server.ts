@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timeouts } from '../config';
 import type { Deps } from '../trpc/context';
+import { serveConsole } from './console';
 import { serveDocs } from './docs';
 import { admit } from '@credits/runtime';
 import { createMetricsHandler } from './metrics';
@@ -30,7 +31,7 @@ export interface HttpOptions {
 
 /**
  * The one HTTP server: every path, and what each answers without credentials (`/health`,
- * `/ready`, `/docs`, `/openapi.json` and the seeds' `GET /`; everything else needs a principal,
+ * `/ready`, `/docs`, `/openapi.json`, the console's static files under `/console` and the seeds' `GET /`; everything else needs a principal,
  * checked before a body is read). No request can throw out of here: whatever fails is answered,
  * and logged when it is ours.
  */
@@ -46,6 +47,7 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
     if (method === 'GET' && url.pathname === '/metrics') return metrics(req, res);
     if (method === 'GET' && url.pathname === '/openapi.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(openApi);
     if (method === 'GET' && (await serveDocs(url.pathname, res))) return;
+    if (method === 'GET' && (await serveConsole(url.pathname, res))) return;
     if (await rest(req, res, url, method)) return;
     // No such path: said only to a caller with credentials, so the API's shape is not probed anonymously.
     const auth = await authenticateRequest(deps, req);

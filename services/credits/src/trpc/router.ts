@@ -6,6 +6,7 @@ import { health } from './health';
 import { programs } from './programs';
 import { schema } from './schema';
 import { sessions } from './sessions';
+import { stats } from './stats';
 import { usage } from './usage';
 import { createCallerFactory, router } from './init';
 import type { ErrorShape } from './errors';
@@ -14,7 +15,7 @@ import { users } from './users';
 // Areas are plain records of procedures. A procedure's type names its input, output and meta but
 // not the context, so the AppRouter type below names nothing server-only (no ORM, no Context):
 // the SDK's d.ts bundles it, and consumers need neither this service nor MikroORM.
-const procedures = { health, auth, users, credits, usage, sessions, grants, programs, apiKeys, schema };
+const procedures = { health, auth, users, credits, usage, sessions, grants, programs, stats, apiKeys, schema };
 
 export const appRouter = router(procedures);
 

@@ -1,18 +1,46 @@
-import { existsSync } from 'node:fs';
-import type { TestContext } from 'vitest';
-
-/** The browser that browser tests drive: Debian's Chromium, or CHROMIUM_PATH. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { describe, it } from 'vitest';
 
 /**
- * At the start of a browser test: without Chromium the test skips, with one line on stderr saying
- * how to install it. With REQUIRE_BROWSER_TESTS=1 (`.ci/run` sets it, having installed Chromium) a
- * missing browser fails the test instead: CI never skips them.
+ * Debian's Chromium for the browser tests. Without it a browser test skips with a one-line
+ * notice, unless REQUIRE_BROWSER_TESTS=1 (CI), where a missing browser is a failure.
  */
-export function skipWithoutBrowser(ctx: TestContext, what: string): void {
-  if (existsSync(chromiumPath)) return;
-  const notice = `no Chromium at ${chromiumPath}: install it (sudo apt-get install chromium) or set CHROMIUM_PATH to one`;
-  if (process.env.REQUIRE_BROWSER_TESTS === '1') throw new Error(`${notice}; REQUIRE_BROWSER_TESTS=1 does not let browser tests skip`);
-  process.stderr.write(`skipped ${what}: ${notice}\n`);
-  ctx.skip(notice);
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const present = fs.existsSync(CHROMIUM);
+
+/** `describe`, or its skip (with the notice), or a failing test saying what is missing. */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (present) {
+    describe(name, body);
+    return;
+  }
+  if (process.env.REQUIRE_BROWSER_TESTS === '1') {
+    describe(name, () => it('has Chromium', () => {
+      throw new Error(`REQUIRE_BROWSER_TESTS=1 but there is no Chromium at ${CHROMIUM}: apt-get install chromium`);
+    }));
+    return;
+  }
+  process.stderr.write(`${name}: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)\n`);
+  describe.skip(name, body);
+}
+
+/** A headless Chromium with a fresh profile of its own; each page in it has its own sessionStorage. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'credits-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }

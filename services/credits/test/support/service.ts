@@ -48,6 +48,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     metricsToken: undefined,
     // Off unless a test is about it: a grant at start-up would pay every user of the file.
     dailyGrant: { enabled: false, amount: '5' as Decimal, chunkSize: 500, leaseMs: 60_000 },
+    // Off unless a test is about it: tests fold when they choose (foldLedger), and stats read the unfolded tail anyway.
+    ledgerRollupIntervalMs: 0,
     ...overrides,
   };
 }
