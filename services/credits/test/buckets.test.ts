@@ -1,4 +1,7 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ormConfig } from '../src/db/orm';
+import { createTestDatabase } from './support/db';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
 
 /**
@@ -184,5 +187,58 @@ describe('buckets over REST (seed 004, beyond the seed)', () => {
     expect(await bad({ expires_at: 'next week' })).toMatch(/^Invalid input: expires_at must be a date-time/);
     expect(await bad({ effective_at: '2031-03-02T00:00:00Z', expires_at: '2031-03-01T00:00:00Z' })).toBe('Invalid input: expires_at must be after the credits take effect');
     expect((await admin().credits.transactions({ userId: user.id })).items).toEqual([]);
+  });
+});
+
+describe('the migration to buckets', () => {
+  /** A database migrated to just before buckets, holding `balances`; then the buckets migration. */
+  async function migrate(balances: string[], beforeBuckets: (sql: (text: string) => Promise<unknown>) => Promise<unknown> = async () => {}) {
+    const orm = await MikroORM.init(ormConfig(await createTestDatabase({ empty: true }), 2));
+    const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
+    try {
+      await orm.migrator.up({ to: 'Migration20261204190000_api_keys_revoked_at_index' });
+      for (const [i, balance] of balances.entries()) {
+        const [user] = await sql<{ id: number }>(`insert into users (email, name) values (?, 'Old') returning id`, [`old${i}@example.com`]);
+        await sql('insert into credits (user_id, balance) values (?, ?)', [user!.id, balance]);
+      }
+      await beforeBuckets(sql);
+      const outcome = await orm.migrator.up({ to: 'Migration20261204200000_credit_buckets' }).then(
+        () => 'migrated',
+        (error: unknown) => String((error as Error).message),
+      );
+      const buckets = await sql<{ balance: string; category: string; priority: number; remaining: string; expires_at: Date | null; source: string }>(
+        `select c.balance, b.category, b.priority, b.remaining, b.expires_at, b.source from credits c left join credit_buckets b on b.user_id = c.user_id order by c.user_id`,
+      ).catch(() => []);
+      return { outcome, buckets };
+    } finally {
+      await orm.close();
+    }
+  }
+
+  it('makes each balance one paid, never-expiring bucket holding exactly it; an empty balance, none', async () => {
+    const { outcome, buckets } = await migrate(['105.5', '0', '0.0001', '99999999.9999']);
+    expect(outcome).toBe('migrated');
+    expect(buckets).toEqual([
+      { balance: '105.5000', category: 'paid', priority: 50, remaining: '105.5000', expires_at: null, source: 'migration' },
+      { balance: '0.0000', category: null, priority: null, remaining: null, expires_at: null, source: null },
+      { balance: '0.0001', category: 'paid', priority: 50, remaining: '0.0001', expires_at: null, source: 'migration' },
+      { balance: '99999999.9999', category: 'paid', priority: 50, remaining: '99999999.9999', expires_at: null, source: 'migration' },
+    ]);
+  });
+
+  it('checks itself: were a bucket to hold other than its balance, it fails and leaves no table behind', async () => {
+    // A fault planted for the test: once the table exists, every new bucket loses a credit as it is written.
+    const { outcome, buckets } = await migrate(['10', '20'], async (sql) => {
+      await sql(`create function lose_a_credit() returns trigger language plpgsql as $$ begin new.remaining := new.remaining - 1; return new; end $$`);
+      await sql(`create function plant_fault() returns event_trigger language plpgsql as $$
+                 begin
+                   if exists (select 1 from pg_tables where tablename = 'credit_buckets') and not exists (select 1 from pg_trigger where tgname = 'lose_a_credit') then
+                     create trigger lose_a_credit before insert on credit_buckets for each row execute function lose_a_credit();
+                   end if;
+                 end $$`);
+      await sql(`create event trigger plant_fault on ddl_command_end when tag in ('CREATE TABLE') execute function plant_fault()`);
+    });
+    expect(outcome).toContain('credit_buckets: 2 balances differ from the sum of their buckets');
+    expect(buckets).toEqual([]); // rolled back: no credit_buckets table
   });
 });

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { hasReason } from '@credits/client';
 import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ormConfig } from '../src/db/orm';
 import { applyRepeatable } from '../src/db/repeatable';
+import { createTestDatabase } from './support/db';
 import { holdBalanceLock, waitForLockWaiters } from './support/row-lock';
 import { startTestService, TEST_ADMIN_KEY, useTestService } from './support/service';
 
@@ -116,14 +115,7 @@ describe('a recharge reference is a natural idempotency key per user', () => {
 
 describe('the migration over recharges stored before the rule', () => {
   it('keeps duplicates already stored (the first claims the reference), builds the unique index, and replays the first', async () => {
-    const template = new URL(inject('templateUrl'));
-    const name = `test_refs_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: Object.assign(new URL(template), { pathname: '/postgres' }).toString() });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = Object.assign(new URL(template), { pathname: `/${name}` }).toString();
-    const orm = await MikroORM.init(ormConfig(url, 2));
+    const orm = await MikroORM.init(ormConfig(await createTestDatabase({ empty: true }), 2));
     try {
       await orm.migrator.up({ to: 'Migration20261126023000_usage_record_many' });
       const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
