@@ -3,11 +3,13 @@ import superjson from 'superjson';
 import type { AppRouter } from './service-types';
 import { attemptsLink } from './attempts';
 import { readingForeignAnswers } from './foreign-answers';
+import { createMeter, type Meter } from './meter';
 import { creditsErrorLink, idempotencyKeyLink, requestIdHeader, requestIdLink } from './links';
 import { type CreditsClientOptions, resolveOptions } from './options';
 import { type TransportOptions, transportLink } from './transport';
 
-export type CreditsClient = TRPCClient<AppRouter>;
+/** The typed procedures, and `meter`: hold, work, capture in one call. */
+export type CreditsClient = TRPCClient<AppRouter> & { meter: Meter };
 
 /**
  * The typed client: `client.credits.consume.mutate({ userId, amount })`. Every mutation carries
@@ -27,7 +29,10 @@ export function createCreditsClient(options: CreditsClientOptions = {}): Credits
       return { ...requestIdHeader(calls), ...extra, ...(token ? { authorization: `Bearer ${token}` } : {}) };
     },
   };
-  return createTRPCClient<AppRouter>({
+  const client = createTRPCClient<AppRouter>({
     links: [creditsErrorLink(), idempotencyKeyLink(), requestIdLink(), attemptsLink({ timeoutMs, retry }), transportLink(transport, batch)],
   });
+  // The router has no `meter` procedure: the client's proxy answers every other name.
+  const meter = createMeter(client);
+  return new Proxy(client, { get: (target, name, receiver) => (name === 'meter' ? meter : Reflect.get(target, name, receiver)) }) as CreditsClient;
 }

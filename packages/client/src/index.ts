@@ -3,6 +3,7 @@ import type { AppRouter } from './service-types';
 
 export { createCreditsClient, type CreditsClient } from './client';
 export type { CreditsClientOptions } from './options';
+export type { Meter, MeterOptions, Metered, MeteredWork } from './meter';
 export {
   type ClientErrorCode,
   CreditsError,

@@ -56,8 +56,12 @@ export const transactionsInput = z
 
 export const balance = z.object({
   userId: z.number(),
-  /** What the user can spend now: the sum of their live buckets. */
+  /** The user's credits now: their live buckets, and what holds reserve (`available` + `held`). */
   balance: z.number(),
+  /** What the user can spend now: consumes, usage charges and new holds draw only from this. */
+  available: z.number(),
+  /** What active holds reserve for calls in flight. */
+  held: z.number(),
   updatedAt: z.date(),
   /** The next instant credits expire, and how many then; null when none will. */
   nextExpiry: z.object({ at: z.date(), amount: z.number() }).nullable(),
@@ -77,6 +81,8 @@ export const transaction = z.object({
   idempotencyKey: z.string().nullable(),
   /** The buckets it moved (signed amounts, summing to `amount`); empty for rows written before buckets. */
   allocations: z.array(allocation),
+  /** A capture names its hold. */
+  holdId: z.number().nullable(),
   createdAt: z.date(),
 });
 export type Transaction = z.output<typeof transaction>;

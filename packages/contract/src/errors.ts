@@ -32,7 +32,11 @@ export type ErrorDetails =
   | { reason: 'USER_NOT_FOUND'; userId: number | string }
   | { reason: 'EMAIL_TAKEN'; email: string }
   | { reason: 'EXTERNAL_ID_TAKEN'; externalId: string }
-  | { reason: 'INSUFFICIENT_CREDITS'; balance: number; required: number }
+  /** `balance` and `available`: what the user could spend (credits held for others' calls are not). */
+  | { reason: 'INSUFFICIENT_CREDITS'; balance: number; available: number; required: number }
+  | { reason: 'HOLD_NOT_FOUND'; holdId: number }
+  | { reason: 'HOLD_EXPIRED'; holdId: number }
+  | { reason: 'HOLD_FINISHED'; holdId: number; status: 'captured' | 'released' | 'expired' }
   | { reason: 'IDEMPOTENCY_KEY_REUSED'; idempotencyKey: string }
   | { reason: 'REFERENCE_REUSED'; referenceId: string; amount: number; transactionId: number }
   | { reason: 'BALANCE_LIMIT'; limit: number }

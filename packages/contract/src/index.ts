@@ -13,3 +13,4 @@ export * from './stats';
 export * from './usage';
 export * from './users';
 export * from './programs';
+export * from './holds';

@@ -6,6 +6,22 @@ import { metadata } from './json';
 const count = z.number().int().min(0).max(2_147_483_647);
 const name = (max: number) => text(max).optional();
 
+/** What a usage event says of itself (a hold's capture records one too). */
+export const usageEvent = {
+  sessionId: z.uuid({ error: 'must be a session id (a UUID)' }).optional(),
+  endpoint: text(500),
+  eventType: text(100),
+  costUsd: usd.optional(),
+  tokensUsed: count.optional(),
+  promptTokens: count.optional(),
+  completionTokens: count.optional(),
+  modelName: name(200),
+  provider: name(100),
+  toolName: name(200),
+  operationName: name(200),
+  metadata: metadata.optional(),
+};
+
 /**
  * One usage event. It is charged only with `charge: true`: `creditsCharged` is then consumed from
  * the balance in the same transaction as the record (both or neither). Without it,
@@ -15,19 +31,8 @@ const name = (max: number) => text(max).optional();
 export const recordUsageInput = z
   .object({
     userId: userRef,
-    sessionId: z.uuid({ error: 'must be a session id (a UUID)' }).optional(),
-    endpoint: text(500),
-    eventType: text(100),
+    ...usageEvent,
     creditsCharged: decimal({ positive: false, max: 1_000_000_000_000, places: 4 }).optional(),
-    costUsd: usd.optional(),
-    tokensUsed: count.optional(),
-    promptTokens: count.optional(),
-    completionTokens: count.optional(),
-    modelName: name(200),
-    provider: name(100),
-    toolName: name(200),
-    operationName: name(200),
-    metadata: metadata.optional(),
     charge: z.boolean().default(false),
     idempotencyKey: idempotencyKey.optional(),
   })

@@ -5,7 +5,7 @@ import { startTestService, type TestService } from './support/service';
 /**
  * Random sequences of ledger operations, from every writer (the API's recharge, with any bucket
  * terms, consume, reset and set; a usage record's charge; the daily grant; a program topping up
- * to its amount; the expiry sweeper), with replays, key reuses and a clock that moves (to the
+ * to its amount; holds, their captures, releases and expiry; the expiry sweeper), with replays, key reuses and a clock that moves (to the
  * instant a bucket expires, at times), against an in-memory model of the buckets kept in exact
  * integers (ten-thousandths of a credit). After every step the service's spendable balance, its
  * next expiry and every bucket equal the model's, and a debit the live buckets cannot cover is
@@ -39,7 +39,10 @@ type Op =
   | { kind: 'advance'; minutes: number }
   | { kind: 'toNextExpiry' }
   | { kind: 'replay'; pick: number }
-  | { kind: 'reuse'; pick: number };
+  | { kind: 'reuse'; pick: number }
+  | { kind: 'hold'; units: number; ttlMinutes: number }
+  | { kind: 'capture'; pick: number; units: number }
+  | { kind: 'release'; pick: number };
 
 const units = fc.integer({ min: 1, max: 5_000_000 }); // 0.0001 .. 500 credits
 // Debits mostly smaller than additions, so most draw part of a bucket: where the spending order shows.
@@ -66,6 +69,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'toNextExpiry' as const }) },
   { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: 'replay' as const, pick })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'reuse' as const, pick })) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('hold' as const), units: debit, ttlMinutes: fc.integer({ min: 1, max: 300 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('capture' as const), pick: fc.nat(), units: debit }) },
+  { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'release' as const, pick })) },
 );
 
 const credits = (u: number) => u / 10_000;
@@ -80,15 +86,43 @@ interface ModelBucket {
   remaining: number;
 }
 
+/** A hold as the model keeps it: what it drew from which bucket, in the order drawn. */
+interface ModelHold {
+  id: number;
+  amount: number;
+  expiresAt: number;
+  status: 'active' | 'captured' | 'released' | 'expired';
+  drawn: { b: ModelBucket; take: number }[];
+}
+
 class Model {
   buckets: ModelBucket[] = [];
+  holds: ModelHold[] = [];
   rows = 0;
   private readonly live = (b: ModelBucket) => b.remaining > 0 && b.effectiveAt <= now && (b.expiresAt === null || b.expiresAt > now);
   private readonly due = (b: ModelBucket) => b.remaining > 0 && b.expiresAt !== null && b.expiresAt <= now;
 
   spendable = () => this.buckets.filter(this.live).reduce((sum, b) => sum + b.remaining, 0);
-  /** Everything the buckets hold, spendable or not: what the ledger's rows sum to. */
-  held = () => this.buckets.reduce((sum, b) => sum + b.remaining, 0);
+  private readonly reserving = (h: ModelHold) => h.status === 'active' && h.expiresAt > now;
+  /** Rule 9, as a read sees it: lapsed holds not ended yet count for the live buckets they will give back to. */
+  available = () =>
+    this.spendable() +
+    this.holds
+      .filter((h) => h.status === 'active' && h.expiresAt <= now)
+      .flatMap((h) => h.drawn)
+      .filter(({ b }) => b.effectiveAt <= now && (b.expiresAt === null || b.expiresAt > now))
+      .reduce((sum, d) => sum + d.take, 0);
+  reserved = () => this.holds.filter(this.reserving).reduce((sum, h) => sum + h.amount, 0);
+  /** Everything the buckets and active holds hold, spendable or not: what the ledger's rows sum to. */
+  held = () => this.buckets.reduce((sum, b) => sum + b.remaining, 0) + this.holds.filter((h) => h.status === 'active').reduce((sum, h) => sum + h.amount, 0);
+  /** Rule 9: before any change, lapsed holds give back what they drew. */
+  endLapsed() {
+    for (const h of this.holds.filter((h) => h.status === 'active' && h.expiresAt <= now)) this.end(h, 'expired');
+  }
+  end(h: ModelHold, status: ModelHold['status']) {
+    for (const { b, take } of h.drawn) b.remaining += take;
+    h.status = status;
+  }
   /** Rule 8: before any change, each expired bucket is written off in a row of its own. */
   expire() {
     for (const b of this.buckets.filter(this.due)) {
@@ -99,17 +133,20 @@ class Model {
   fill(amount: number, bucket: Omit<ModelBucket, 'remaining'>) {
     this.buckets.push({ ...bucket, remaining: amount });
   }
-  /** Rule 7's spending order: priority, earliest expiry (none last), promotional before paid, oldest. */
+  /** Rule 7's spending order: priority, earliest expiry (none last), promotional before paid, oldest. Returns what came from where. */
   draw(amount: number) {
+    const drawn: { b: ModelBucket; take: number }[] = [];
     const order = this.buckets
       .filter(this.live)
       .map((b, i) => ({ b, i }))
       .sort((x, y) => x.b.priority - y.b.priority || (x.b.expiresAt ?? Infinity) - (y.b.expiresAt ?? Infinity) || Number(x.b.category === 'paid') - Number(y.b.category === 'paid') || x.i - y.i);
     for (const { b } of order) {
       const take = Math.min(b.remaining, amount);
+      if (take > 0) drawn.push({ b, take });
       b.remaining -= take;
       amount -= take;
     }
+    return drawn;
   }
   nextExpiry() {
     const expiring = this.buckets.filter((b) => this.live(b) && b.expiresAt !== null);
@@ -147,6 +184,7 @@ it('the ledger behaves like its model of buckets under random operations and a m
         else if (o.kind === 'toNextExpiry') now = model.nextExpiry()?.at.getTime() ?? now;
         else if (o.kind === 'sweep') {
           await service.app.expiry.tick();
+          model.endLapsed();
           model.expire();
         } else if (o.kind === 'grant') {
           expect((await caller.grants.runDaily({ date: nextGrantDate() })).granted).toBeGreaterThanOrEqual(1);
@@ -163,6 +201,48 @@ it('the ledger behaves like its model of buckets under random operations and a m
             const owed = TOP_UP_UNITS - own.reduce((sum, b) => sum + b.remaining, 0);
             if (owed > 0) {
               model.fill(owed, { category: 'promotional', priority: 20, effectiveAt: now, expiresAt: period + 90 * MINUTE, source: 'program:model-topup' });
+              model.rows++;
+            }
+          }
+        } else if (o.kind === 'hold') {
+          model.endLapsed();
+          model.expire();
+          if (o.units > model.spendable()) {
+            await expect(caller.credits.hold({ userId, amount: credits(o.units), ttlSeconds: o.ttlMinutes * 60 })).rejects.toMatchObject({ code: 'PAYMENT_REQUIRED' });
+          } else {
+            const { holdId } = await caller.credits.hold({ userId, amount: credits(o.units), ttlSeconds: o.ttlMinutes * 60 });
+            model.holds.push({ id: holdId, amount: o.units, expiresAt: now + o.ttlMinutes * MINUTE, status: 'active', drawn: model.draw(o.units) });
+          }
+        } else if (o.kind === 'capture' || o.kind === 'release') {
+          if (!model.holds.length) continue;
+          const h = model.holds[o.pick % model.holds.length]!;
+          model.endLapsed();
+          if (o.kind === 'release') {
+            if (h.status === 'captured') await expect(caller.credits.release({ holdId: h.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+            else {
+              expect(await caller.credits.release({ holdId: h.id })).toMatchObject({ status: h.status === 'active' ? 'released' : h.status });
+              if (h.status === 'active') model.end(h, 'released');
+            }
+            model.expire();
+          } else {
+            model.expire();
+            const excess = o.units - h.amount;
+            if (h.status !== 'active') {
+              await expect(caller.credits.capture({ holdId: h.id, amount: credits(o.units) })).rejects.toMatchObject({ code: 'CONFLICT' });
+            } else if (excess > model.spendable()) {
+              await expect(caller.credits.capture({ holdId: h.id, amount: credits(o.units) })).rejects.toMatchObject({ code: 'PAYMENT_REQUIRED' });
+            } else {
+              // The first `units` of what it drew are spent, the rest given back; an excess is drawn.
+              let left = o.units;
+              for (const d of h.drawn) {
+                const spent = Math.min(d.take, left);
+                d.b.remaining += d.take - spent;
+                left -= spent;
+              }
+              if (excess > 0) model.draw(excess);
+              h.status = 'captured';
+              const tx = await caller.credits.capture({ holdId: h.id, amount: credits(o.units) });
+              expect(tx).toMatchObject({ holdId: h.id, amount: -credits(o.units), balanceAfter: credits(model.held()) });
               model.rows++;
             }
           }
@@ -195,20 +275,23 @@ it('the ledger behaves like its model of buckets under random operations and a m
               ...(effectiveIn !== undefined && { effectiveAt: new Date(effectiveAt) }),
               ...(expiresAt !== null && { expiresAt: new Date(expiresAt) }),
             });
+            model.endLapsed();
             model.expire();
             model.fill(o.units, { category: category ?? 'paid', priority: priority ?? 50, effectiveAt, expiresAt, source: 'recharge' });
           } else {
+            model.endLapsed();
             model.expire(); // even when the change is then refused: what expired is gone either way
             const live = model.spendable();
-            if ((o.kind === 'consume' || o.kind === 'charge') && o.units > live) {
+            const reserved = model.reserved();
+            if (((o.kind === 'consume' || o.kind === 'charge') && o.units > live) || (o.kind === 'set' && o.units < reserved)) {
               await expect(send(o.kind, input)).rejects.toMatchObject({ code: 'PAYMENT_REQUIRED' });
               await expectModel(caller, userId, model);
               continue;
             }
             if (o.kind === 'consume' || o.kind === 'charge') model.draw(o.units);
             if (o.kind === 'reset') for (const b of model.buckets) b.remaining = 0;
-            if (o.kind === 'set' && o.units > live) model.fill(o.units - live, { category: 'paid', priority: 50, effectiveAt: now, expiresAt: null, source: 'set' });
-            if (o.kind === 'set' && o.units <= live) model.draw(live - o.units);
+            if (o.kind === 'set' && o.units > live + reserved) model.fill(o.units - live - reserved, { category: 'paid', priority: 50, effectiveAt: now, expiresAt: null, source: 'set' });
+            if (o.kind === 'set' && o.units <= live + reserved) model.draw(live + reserved - o.units);
           }
           const tx = await send(o.kind, input);
           expect(tx.replayed).toBe(false);
@@ -221,6 +304,7 @@ it('the ledger behaves like its model of buckets under random operations and a m
 
       // Whatever expired is written off by now (the sweeper's minute may have done some already).
       await service.app.expiry.tick();
+      model.endLapsed();
       model.expire();
       const ledger = (await caller.credits.transactions({ userId, limit: 200 })).items;
       expect(ledger).toHaveLength(model.rows);
@@ -233,7 +317,12 @@ it('the ledger behaves like its model of buckets under random operations and a m
 
 /** The service's spendable balance, next expiry and buckets are the model's (an expired bucket holds nothing, written off yet or not). */
 async function expectModel(caller: ReturnType<TestService['caller']>, userId: number, model: Model) {
-  expect(await caller.credits.balance({ userId })).toMatchObject({ balance: credits(model.spendable()), nextExpiry: model.nextExpiry() });
+  expect(await caller.credits.balance({ userId })).toMatchObject({
+    balance: credits(model.available() + model.reserved()),
+    available: credits(model.available()),
+    held: credits(model.reserved()),
+    nextExpiry: model.nextExpiry(),
+  });
   const { items } = await caller.credits.buckets({ userId, includeSpent: true, limit: 200 });
   const spendableOrNot = (b: { remaining: number; expiresAt: number | null }) => (b.expiresAt !== null && b.expiresAt <= now ? 0 : b.remaining);
   expect(

@@ -24,6 +24,13 @@
 --   8. Expiry to the instant: a bucket is not spendable from its `expires_at` on, and before any
 --      change to a user is applied, the user's buckets that expired are written off, one `expire`
 --      row each (`credits_expire_due`); the sweeper does the same for users nobody changes.
+--   9. Holds keep their promise: a hold draws its amount from the buckets (so no debit can spend
+--      it and no expiry can take it) and stays part of the balance; capturing up to that amount
+--      therefore never fails for lack of credit. A hold ends once (captured, released or
+--      expired): from its `expires_at` it reserves nothing, and before any change to its user the
+--      lapsed holds give their credits back to their buckets (`credits_end_lapsed_holds`), before
+--      rule 8 runs, so credits of a bucket that expired meanwhile are written off. The stored
+--      balance is the sum of the buckets plus what active holds drew.
 --
 -- Time is the caller's `p_now` (the service's clock), not the database's: one clock decides what is
 -- live, for every statement of a call, and tests can move it.
@@ -127,6 +134,51 @@ begin
 end
 $fn$;
 
+-- Rule 9: gives drawn credits back to their buckets. A bucket that expired meanwhile takes them
+-- back unmarked, so rule 8 writes them off at the next change or sweep.
+create or replace function credits_return(p_allocations jsonb)
+returns void language sql as $$
+  update credit_buckets b set remaining = b.remaining - (a->>'amount')::numeric, expired_at = null
+    from jsonb_array_elements(p_allocations) a
+   where b.id = (a->>'bucketId')::bigint
+$$;
+
+-- Rule 9: what the user's holds reserve at `p_now` (active, not lapsed).
+create or replace function credits_held(p_user integer, p_now timestamptz)
+returns numeric language sql stable as $$
+  select coalesce(sum(h.amount), 0) from credit_holds h where h.user_id = p_user and h.status = 'active' and h.expires_at > p_now
+$$;
+
+-- What the user can spend at `p_now`, as a read sees it before any change: the live buckets, and
+-- what lapsed holds not yet ended will give back to buckets that are still live.
+create or replace function credits_available(p_user integer, p_now timestamptz)
+returns numeric language sql stable as $$
+  select credits_live_balance(p_user, p_now) + coalesce((
+    select -sum((a->>'amount')::numeric)
+      from credit_holds h cross join lateral jsonb_array_elements(h.allocations) a
+      join credit_buckets b on b.id = (a->>'bucketId')::bigint
+     where h.user_id = p_user and h.status = 'active' and h.expires_at <= p_now
+       and b.effective_at <= p_now and (b.expires_at is null or b.expires_at > p_now)), 0)
+$$;
+
+-- Rule 9: ends the user's holds that lapsed by `p_now`, giving their credits back. The caller
+-- holds the user's lock.
+create or replace function credits_end_lapsed_holds(p_user integer, p_now timestamptz)
+returns void language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_hold record;
+begin
+  for v_hold in
+    select h.id, h.allocations from credit_holds h
+     where h.user_id = p_user and h.status = 'active' and h.expires_at <= p_now order by h.id
+  loop
+    perform credits_return(v_hold.allocations);
+    update credit_holds h set status = 'expired', finished_at = p_now where h.id = v_hold.id;
+  end loop;
+end
+$fn$;
+
 -- One change to one user's balance. Outcomes: applied, replayed (same key, same request hash, or
 -- a recharge's reference with the same amount: the original row, nothing written), key_reused
 -- (same key, another request), reference_reused (a recharge's reference, another amount),
@@ -165,6 +217,7 @@ declare
   v_user integer;
   v_hash text;
   v_live numeric;
+  v_held numeric;
   v_after numeric;
   v_allocations jsonb;
 begin
@@ -206,13 +259,17 @@ begin
     end if;
   end if;
 
-  -- Rule 8: what expired goes first, so the change below starts from what is really there.
+  -- Rules 9 and 8: lapsed holds and what expired go first, so the change below starts from what is really there.
+  perform credits_end_lapsed_holds(v_user, p_now);
   current_balance := credits_expire_due(v_user, current_balance, p_now);
 
-  -- Rules 3 and 4, on what the user can spend: debits draw only from live buckets (rule 7).
+  -- Rules 3 and 4, on what the user can spend: debits draw only from live buckets (rule 7), and a
+  -- set cannot take what holds reserve (rule 9): it moves the buckets by the difference from
+  -- what is live plus what is held.
   v_live := case when p_type in ('consume', 'adjust') then credits_live_balance(v_user, p_now) end;
-  v_after := credits_next_balance(p_type, coalesce(v_live, current_balance), p_amount);
-  outcome := credits_refusal(v_after);
+  v_held := case when p_type = 'adjust' then credits_held(v_user, p_now) end;
+  v_after := credits_next_balance(p_type, coalesce(v_live + coalesce(v_held, 0), current_balance), p_amount);
+  outcome := case when p_type = 'adjust' and p_amount < v_held then 'insufficient' else credits_refusal(v_after) end;
   if outcome = 'unknown_change' then
     raise exception 'credits_apply: unknown change %', p_type;
   elsif outcome is not null then
@@ -228,10 +285,10 @@ begin
                                   coalesce(p_bucket->>'source', p_type), p_reference_id, p_now);
   elsif p_type = 'consume' then
     v_allocations := credits_draw(v_user, p_amount, p_now);
-  elsif p_type = 'adjust' and p_amount > v_live then
-    v_allocations := credits_fill(v_user, p_amount - v_live, 'paid', null, null, null, 'set', null, p_now);
+  elsif p_type = 'adjust' and p_amount > v_live + v_held then
+    v_allocations := credits_fill(v_user, p_amount - v_live - v_held, 'paid', null, null, null, 'set', null, p_now);
   elsif p_type = 'adjust' then
-    v_allocations := credits_draw(v_user, v_live - p_amount, p_now);
+    v_allocations := credits_draw(v_user, v_live + v_held - p_amount, p_now);
   else -- reset
     with emptied as (
       update credit_buckets b set remaining = 0
@@ -375,8 +432,8 @@ begin
 end
 $fn$;
 
--- The sweeper's step (rule 8): for each of these users, the buckets that expired by `p_now` are
--- written off, as credits_apply would before a change. Rows locked in id order first (rule 2).
+-- The sweeper's step (rules 9 and 8): for each of these users, the holds that lapsed end and the
+-- buckets that expired by `p_now` are written off, as credits_apply would before a change. Rows locked in id order first (rule 2).
 -- Returns how many buckets expired.
 create or replace function credits_expire_users(p_user_ids integer[], p_now timestamptz)
 returns integer language plpgsql as $fn$
@@ -385,9 +442,191 @@ declare
   v_due integer;
 begin
   perform 1 from credits c where c.user_id = any(p_user_ids) order by c.user_id for update of c;
+  perform credits_end_lapsed_holds(u.id, p_now) from unnest(p_user_ids) u(id);
   select count(*) into v_due from credit_buckets b
    where b.user_id = any(p_user_ids) and b.remaining > 0 and b.expired_at is null and b.expires_at <= p_now;
   perform credits_expire_due(c.user_id, c.balance, p_now) from credits c where c.user_id = any(p_user_ids);
   return v_due;
+end
+$fn$;
+
+-- Rule 9: reserves `p_amount` of a user's live credits until `p_expires_at`. Outcomes: applied,
+-- replayed (the same key and request: the first hold), key_reused, insufficient (`available` is
+-- what the user could have held), user_not_found.
+create or replace function credits_hold(
+  p_user_id integer,
+  p_external_id text,
+  p_amount numeric,
+  p_expires_at timestamptz,
+  p_description text,
+  p_idempotency_key text,
+  p_request_hash text,
+  p_now timestamptz,
+  out outcome text,
+  out available numeric,
+  out hold_id bigint,
+  out hold_amount numeric,
+  out hold_expires_at timestamptz,
+  out hold_status text
+) language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_user integer;
+  v_balance numeric;
+  v_hash text;
+  v_allocations jsonb;
+begin
+  select c.user_id, c.balance into v_user, v_balance
+    from credits c
+   where c.user_id = coalesce(p_user_id, (select u.id from users u where u.external_id = p_external_id))
+     for update of c;
+  if not found then
+    outcome := 'user_not_found';
+    return;
+  end if;
+  if p_idempotency_key is not null then
+    select h.id, h.request_hash, h.amount, h.expires_at,
+           case when h.status = 'active' and h.expires_at <= p_now then 'expired' else h.status end
+      into hold_id, v_hash, hold_amount, hold_expires_at, hold_status
+      from credit_holds h where h.user_id = v_user and h.idempotency_key = p_idempotency_key;
+    if found then
+      outcome := case when v_hash = p_request_hash then 'replayed' else 'key_reused' end;
+      available := credits_available(v_user, p_now);
+      return;
+    end if;
+  end if;
+  perform credits_end_lapsed_holds(v_user, p_now);
+  perform credits_expire_due(v_user, v_balance, p_now);
+  available := credits_live_balance(v_user, p_now);
+  if p_amount > available then
+    outcome := 'insufficient';
+    return;
+  end if;
+  v_allocations := credits_draw(v_user, p_amount, p_now);
+  insert into credit_holds as h (user_id, amount, status, expires_at, description, allocations, idempotency_key, request_hash, created_at)
+  values (v_user, p_amount, 'active', p_expires_at, p_description, v_allocations, p_idempotency_key, p_request_hash, p_now)
+  returning h.id, h.amount, h.expires_at, h.status into hold_id, hold_amount, hold_expires_at, hold_status;
+  available := available - p_amount;
+  outcome := 'applied';
+end
+$fn$;
+
+-- Rule 9: ends a hold with one `consume` of `p_amount` that names it. Up to the held amount it
+-- spends what the hold drew (first drawn, first spent) and gives the rest back; beyond it, the
+-- excess is drawn from what is live, or the capture is refused and the hold stays as it was.
+-- Outcomes: applied, replayed (the same key and request: the first capture), key_reused,
+-- insufficient (`current_balance` is what is live for the excess), hold_not_found,
+-- hold_expired, hold_finished (`hold_status` says how it ended).
+create or replace function credits_capture(
+  p_hold_id bigint,
+  p_amount numeric,
+  p_description text,
+  p_usage_record_id bigint,
+  p_idempotency_key text,
+  p_request_hash text,
+  p_now timestamptz,
+  out outcome text,
+  out current_balance numeric,
+  out hold_status text,
+  out tx_id bigint
+) language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_user integer;
+  v_hash text;
+  v_hold record;
+  v_spent jsonb;
+  v_after numeric;
+begin
+  select h.user_id into v_user from credit_holds h where h.id = p_hold_id;
+  if not found then
+    outcome := 'hold_not_found';
+    return;
+  end if;
+  select c.balance into current_balance from credits c where c.user_id = v_user for update of c;
+  if p_idempotency_key is not null then
+    select t.id, t.request_hash into tx_id, v_hash from credit_transactions t where t.user_id = v_user and t.idempotency_key = p_idempotency_key;
+    if found then
+      outcome := case when v_hash = p_request_hash then 'replayed' else 'key_reused' end;
+      return;
+    end if;
+  end if;
+  perform credits_end_lapsed_holds(v_user, p_now);
+  current_balance := credits_expire_due(v_user, current_balance, p_now);
+  select h.amount, h.status, h.allocations into v_hold from credit_holds h where h.id = p_hold_id;
+  hold_status := v_hold.status;
+  if v_hold.status = 'expired' then
+    outcome := 'hold_expired';
+    return;
+  elsif v_hold.status <> 'active' then
+    outcome := 'hold_finished';
+    return;
+  end if;
+
+  if p_amount <= v_hold.amount then
+    -- The first `p_amount` of what the hold drew is spent; the rest goes back.
+    with drawn as (
+      select (a->>'bucketId')::bigint as bucket_id, -(a->>'amount')::numeric as amount, n,
+             coalesce(sum(-(a->>'amount')::numeric) over (order by n rows between unbounded preceding and 1 preceding), 0) as before
+        from jsonb_array_elements(v_hold.allocations) with ordinality as d(a, n)
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('bucketId', d.bucket_id, 'amount', -least(d.amount, p_amount - d.before)) order by d.n)
+                      filter (where d.before < p_amount), '[]'::jsonb),
+           coalesce(jsonb_agg(jsonb_build_object('bucketId', d.bucket_id, 'amount', -(d.amount - greatest(p_amount - d.before, 0))) order by d.n)
+                      filter (where d.before + d.amount > p_amount), '[]'::jsonb)
+      into v_spent, v_hold.allocations
+      from drawn d;
+    perform credits_return(v_hold.allocations);
+  else
+    if p_amount - v_hold.amount > credits_live_balance(v_user, p_now) then
+      outcome := 'insufficient';
+      current_balance := credits_live_balance(v_user, p_now);
+      return;
+    end if;
+    v_spent := v_hold.allocations || credits_draw(v_user, p_amount - v_hold.amount, p_now);
+  end if;
+
+  -- Rule 1: what the hold drew was in the stored balance all along; the capture takes `p_amount` from it.
+  v_after := current_balance - p_amount;
+  update credits c set balance = v_after, updated_at = p_now where c.user_id = v_user;
+  insert into credit_transactions as t
+    (user_id, type, amount, balance_before, balance_after, description, usage_record_id, idempotency_key, request_hash, hold_id, allocations, created_at)
+  values (v_user, 'consume', -p_amount, current_balance, v_after, p_description, p_usage_record_id, p_idempotency_key, p_request_hash, p_hold_id, v_spent, p_now)
+  returning t.id into tx_id;
+  update credit_holds h set status = 'captured', captured = p_amount, capture_transaction_id = tx_id, finished_at = p_now where h.id = p_hold_id;
+  hold_status := 'captured';
+  current_balance := v_after;
+  outcome := 'applied';
+end
+$fn$;
+
+-- Rule 9: ends a hold, giving back all it drew. Outcomes: applied, or the hold as it already
+-- ended: released (again: nothing to do), expired, captured (hold_finished); hold_not_found.
+create or replace function credits_release(p_hold_id bigint, p_now timestamptz, out outcome text, out hold_status text)
+language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v_user integer;
+  v_balance numeric;
+  v_hold record;
+begin
+  select h.user_id into v_user from credit_holds h where h.id = p_hold_id;
+  if not found then
+    outcome := 'hold_not_found';
+    return;
+  end if;
+  select c.balance into v_balance from credits c where c.user_id = v_user for update of c;
+  perform credits_end_lapsed_holds(v_user, p_now);
+  select h.status, h.allocations into v_hold from credit_holds h where h.id = p_hold_id;
+  hold_status := v_hold.status;
+  if v_hold.status = 'active' then
+    perform credits_return(v_hold.allocations);
+    update credit_holds h set status = 'released', finished_at = p_now where h.id = p_hold_id;
+    hold_status := 'released';
+    outcome := 'applied';
+  else
+    outcome := case when v_hold.status = 'captured' then 'hold_finished' else 'ended' end;
+  end if;
+  perform credits_expire_due(v_user, v_balance, p_now);
 end
 $fn$;

@@ -64,7 +64,8 @@ export interface SweepRequest {
 }
 
 /**
- * Writes off every bucket that expired by `now`, one `expire` row each (credits_expire_users),
+ * Writes off every bucket that expired by `now`, one `expire` row each, and ends the holds that
+ * lapsed (credits_expire_users),
  * in chunks of users, each its own short transaction. Exactly once, whoever sweeps: each user's
  * row is locked and a written-off bucket is marked, so a second sweeper (another replica, a
  * restart) finds nothing left; chunks take a transaction-scoped advisory lock (PgBouncer-safe),
@@ -81,9 +82,12 @@ export async function sweepExpired(em: EntityManager, request: SweepRequest): Pr
         // The oldest expiries first, by the expiry index: each chunk takes what the last one left.
         `with due as (
            select distinct d.user_id from (
-             select b.user_id from credit_buckets b
-              where b.remaining > 0 and b.expired_at is null and b.expires_at <= $1
-              order by b.expires_at limit $2
+             (select b.user_id from credit_buckets b
+               where b.remaining > 0 and b.expired_at is null and b.expires_at <= $1
+               order by b.expires_at limit $2)
+             union all
+             -- Holds that lapsed end here too (rule 9), by the partial index of active holds.
+             (select h.user_id from credit_holds h where h.status = 'active' and h.expires_at <= $1 order by h.expires_at limit $2)
            ) d
          )
          select (select count(*)::int from due) as users, credits_expire_users(array(select user_id from due), $1) as expired`,

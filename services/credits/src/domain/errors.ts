@@ -33,12 +33,24 @@ export const emailTaken = (email: string) =>
 export const externalIdTaken = (externalId: string) =>
   new DomainError('CONFLICT', `A user with external id ${externalId} already exists`, { reason: 'EXTERNAL_ID_TAKEN', externalId });
 
-export const insufficientCredits = (balance: number, required: number) =>
-  new DomainError('PAYMENT_REQUIRED', `Insufficient credits: balance ${balance}, required ${required}`, {
+/** `available`: what the user could spend at that moment (held credits are not). */
+export const insufficientCredits = (available: number, required: number) =>
+  new DomainError('PAYMENT_REQUIRED', `Insufficient credits: balance ${available}, required ${required}`, {
     reason: 'INSUFFICIENT_CREDITS',
-    balance,
+    balance: available,
+    available,
     required,
   });
+
+export const holdNotFound = (holdId: number) => new DomainError('NOT_FOUND', `Hold not found: ${holdId}`, { reason: 'HOLD_NOT_FOUND', holdId });
+
+/** A hold stops reserving at its expiresAt: past it, there is nothing left to capture. */
+export const holdExpired = (holdId: number) =>
+  new DomainError('CONFLICT', `Hold ${holdId} expired; its credits were freed`, { reason: 'HOLD_EXPIRED', holdId });
+
+/** Capture, release and expiry are each final. */
+export const holdFinished = (holdId: number, status: 'captured' | 'released' | 'expired') =>
+  new DomainError('CONFLICT', `Hold ${holdId} is already ${status}`, { reason: 'HOLD_FINISHED', holdId, status });
 
 export const idempotencyKeyReused = (idempotencyKey: string) =>
   new DomainError('CONFLICT', `Idempotency key ${idempotencyKey} was already used with different parameters`, {

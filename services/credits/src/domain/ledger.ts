@@ -36,7 +36,7 @@ import { idOrExternalId, resolveUserId } from './users';
  */
 
 /** A row of credit_transactions as PostgreSQL returns it: numerics as exact strings. */
-interface TransactionRow {
+export interface TransactionRow {
   id: string;
   user_id: number;
   type: TransactionType;
@@ -48,6 +48,7 @@ interface TransactionRow {
   usage_record_id: string | null;
   idempotency_key: string | null;
   allocations: { bucketId: number; amount: number }[] | null;
+  hold_id?: string | null;
   created_at: Date;
 }
 
@@ -94,8 +95,8 @@ export const bucketJson = (terms: BucketTerms & { source?: string }) =>
   });
 
 /** A ledger row's columns, by name: never `*`, which an operator's own column could disturb. */
-const TRANSACTION_COLUMNS = `t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
-  t.usage_record_id, t.idempotency_key, t.allocations, t.created_at`;
+export const TRANSACTION_COLUMNS = `t.id, t.user_id, t.type, t.amount, t.balance_before, t.balance_after, t.description, t.reference_id,
+  t.usage_record_id, t.idempotency_key, t.allocations, t.hold_id, t.created_at`;
 
 const APPLY_MANY = `select r.ord, r.outcome, r.current_balance, r.tx_id as id, r.tx_user_id as user_id, r.tx_type as type,
        r.tx_amount as amount, r.tx_balance_before as balance_before, r.tx_balance_after as balance_after,
@@ -202,6 +203,8 @@ export const setBalance = (em: EntityManager, i: SetInput, now: Date) =>
 interface BalanceRow {
   user_id: number | null;
   balance: string | null;
+  available: string | null;
+  held: string | null;
   updated_at: Date | null;
   next_expiry_at: Date | null;
   next_expiry_amount: string | null;
@@ -216,7 +219,10 @@ interface BalanceRead extends PerUser {
  * live buckets then (ledger.sql, rules 7 and 8), so a bucket past its expiry does not count, even
  * before it is written off; and the next of them to expire.
  */
-const balanceAt = (at: string) => `c.user_id, credits_live_balance(c.user_id, ${at}) as balance, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount`;
+const balanceAt = (at: string) =>
+  `c.user_id, a.available + a.held as balance, a.available, a.held, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount`;
+/** The balance's parts, summed in SQL: exact, where adding the two numbers in JavaScript is not. */
+const partsAt = (at: string) => `left join lateral (select credits_available(c.user_id, ${at}) as available, credits_held(c.user_id, ${at}) as held) a on true`;
 const nextExpiryAt = (at: string) => `left join lateral (
          select b.expires_at as at, sum(b.remaining) as amount
            from credit_buckets b
@@ -238,6 +244,7 @@ const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
            from unnest($1::integer[], $2::text[], $3::timestamptz[]) with ordinality as asked (user_id, external_id, at, ord)
            left join users u on asked.user_id is null and u.external_id = asked.external_id
            left join credits c on c.user_id = coalesce(asked.user_id, u.id)
+           ${partsAt('asked.at')}
            ${nextExpiryAt('asked.at')}
           order by asked.ord`,
         [batch.map((p) => idOrExternalId(p.userId)[0]), batch.map((p) => idOrExternalId(p.userId)[1]), batch.map((p) => p.now)],
@@ -248,11 +255,11 @@ async function readBalance({ em, userId, now }: BalanceRead): Promise<BalanceRow
   const [row] = await query<BalanceRow>(
     em,
     `select ${balanceAt('$3::timestamptz')}
-       from credits c ${nextExpiryAt('$3::timestamptz')}
+       from credits c ${partsAt('$3::timestamptz')} ${nextExpiryAt('$3::timestamptz')}
       where c.user_id = coalesce($1::integer, (select id from users where external_id = $2::text))`,
     [...idOrExternalId(userId), now],
   );
-  return [row ?? { user_id: null, balance: null, updated_at: null, next_expiry_at: null, next_expiry_amount: null }];
+  return [row ?? { user_id: null, balance: null, available: null, held: null, updated_at: null, next_expiry_at: null, next_expiry_amount: null }];
 }
 
 export async function getBalance(em: EntityManager, userId: UserRef, now: Date): Promise<Balance> {
@@ -261,6 +268,8 @@ export async function getBalance(em: EntityManager, userId: UserRef, now: Date):
   return {
     userId: row.user_id,
     balance: Number(row.balance),
+    available: Number(row.available),
+    held: Number(row.held),
     updatedAt: row.updated_at!,
     nextExpiry: row.next_expiry_at ? { at: row.next_expiry_at, amount: Number(row.next_expiry_amount) } : null,
   };
@@ -284,7 +293,7 @@ export async function listTransactions(em: EntityManager, i: TransactionsInput):
   return toPage(rows.map(toTransaction), i.limit, (t) => t.id);
 }
 
-function toTransaction(row: TransactionRow): Transaction {
+export function toTransaction(row: TransactionRow): Transaction {
   return {
     id: Number(row.id),
     userId: row.user_id,
@@ -297,6 +306,7 @@ function toTransaction(row: TransactionRow): Transaction {
     usageRecordId: row.usage_record_id === null ? null : Number(row.usage_record_id),
     idempotencyKey: row.idempotency_key,
     allocations: (row.allocations ?? []).map((a) => ({ bucketId: Number(a.bucketId), amount: Number(a.amount) })),
+    holdId: row.hold_id == null ? null : Number(row.hold_id),
     createdAt: row.created_at,
   };
 }

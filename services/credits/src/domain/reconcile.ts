@@ -8,9 +8,9 @@ const LISTED = 100;
 /**
  * Proves the ledger's invariants for every user: balance = sum of transaction amounts; each row
  * starts where the previous one ended (balanceBefore = previous balanceAfter, the first from 0);
- * balance = the sum of the user's buckets' remaining credits; and each bucket holds what the
- * ledger's allocations moved into and out of it (a bucket made by the buckets migration started
- * with its amount, no row having put it there). Reads in one snapshot, so concurrent writes cannot
+ * balance = the sum of the user's buckets' remaining credits and what active holds drew from them;
+ * and each bucket holds what the ledger's allocations (and active holds') moved into and out of it
+ * (a bucket made by the buckets migration started with its amount, no row having put it there). Reads in one snapshot, so concurrent writes cannot
  * produce false findings.
  */
 export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
@@ -23,16 +23,24 @@ export async function reconcile(em: EntityManager): Promise<ReconcileReport> {
          from credits c left join sums s using (user_id)
         where c.balance <> coalesce(s.total, 0)
         order by c.user_id
+     ), held as (
+       select h.user_id, sum(h.amount) as amount from credit_holds h where h.status = 'active' group by h.user_id
      ), buckets as (
-       select c.user_id, c.balance, coalesce(sum(b.remaining), 0) as bucket_sum
-         from credits c left join credit_buckets b on b.user_id = c.user_id
+       select c.user_id, c.balance, coalesce(sum(b.remaining), 0) + coalesce(max(hd.amount), 0) as bucket_sum
+         from credits c left join credit_buckets b on b.user_id = c.user_id left join held hd on hd.user_id = c.user_id
         group by c.user_id, c.balance
-       having c.balance <> coalesce(sum(b.remaining), 0)
+       having c.balance <> coalesce(sum(b.remaining), 0) + coalesce(max(hd.amount), 0)
         order by c.user_id
      ), allocated as (
-       select (a->>'bucketId')::bigint as bucket_id, sum((a->>'amount')::numeric) as amount
-         from credit_transactions t, jsonb_array_elements(t.allocations) a
-        where t.allocations is not null
+       select x.bucket_id, sum(x.amount) as amount from (
+         select (a->>'bucketId')::bigint as bucket_id, (a->>'amount')::numeric as amount
+           from credit_transactions t, jsonb_array_elements(t.allocations) a
+          where t.allocations is not null
+         union all
+         select (a->>'bucketId')::bigint, (a->>'amount')::numeric
+           from credit_holds h, jsonb_array_elements(h.allocations) a
+          where h.status = 'active'
+       ) x
         group by 1
      ), off_ledger as (
        select b.id as bucket_id, b.remaining, coalesce(al.amount, 0) + case when b.source = 'migration' then b.amount else 0 end as allocated

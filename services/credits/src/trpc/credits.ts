@@ -3,7 +3,14 @@ import {
   balanceInput,
   bucketPage,
   bucketsInput,
+  captureInput,
   consumeInput,
+  hold,
+  holdInput,
+  holdPage,
+  holdRef,
+  holdResult,
+  holdsInput,
   ledgerResult,
   rechargeInput,
   reconcileReport,
@@ -13,6 +20,7 @@ import {
   transactionsInput,
 } from '@credits/contract';
 import { listBuckets } from '../domain/buckets';
+import { captureHold, listHolds, placeHold, releaseHold } from '../domain/holds';
 import * as ledger from '../domain/ledger';
 import { reconcile } from '../domain/reconcile';
 import { adminProcedure, serviceProcedure, userProcedure } from './init';
@@ -47,6 +55,26 @@ export const credits = {
   transactions: userProcedure(transactionsInput)
     .output(transactionPage)
     .query(({ ctx, input }) => ledger.listTransactions(ctx.em, input)),
+  /** Reserves credits for a call whose cost is known after it ran; PAYMENT_REQUIRED when they are not available. */
+  hold: serviceProcedure
+    .input(holdInput)
+    .output(holdResult)
+    .mutation(({ ctx, input }) => placeHold(ctx.em, input, ctx.deps.clock())),
+  /** Ends a hold with one consume of what the call cost (and its usage record), freeing the rest. */
+  capture: serviceProcedure
+    .input(captureInput)
+    .meta({ writes: 'transaction' })
+    .output(ledgerResult)
+    .mutation(({ ctx, input }) => captureHold(ctx.em, input, ctx.deps.clock())),
+  /** Frees all a hold reserves. */
+  release: serviceProcedure
+    .input(holdRef)
+    .output(hold)
+    .mutation(({ ctx, input }) => releaseHold(ctx.em, input.holdId, ctx.deps.clock())),
+  /** The user's holds, newest first. */
+  holds: userProcedure(holdsInput)
+    .output(holdPage)
+    .query(({ ctx, input }) => listHolds(ctx.em, input)),
   /** Checks balance = sum of transactions for every user. */
   reconcile: adminProcedure.output(reconcileReport).query(({ ctx }) => reconcile(ctx.em)),
 };

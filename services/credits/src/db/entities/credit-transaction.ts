@@ -24,6 +24,8 @@ export const CreditTransaction = defineEntity({
     referenceId: p.string().length(255).nullable(),
     rechargeReference: p.string().length(255).nullable(),
     usageRecordId: p.bigint('number').nullable(),
+    /** A capture's hold (a `consume` that ends it). */
+    holdId: p.bigint('number').nullable(),
     idempotencyKey: p.string().length(255).nullable(),
     requestHash: p.string().length(64).nullable(),
     /** The buckets this change moved, `[{bucketId, amount}]` (signed; they sum to `amount`). */

@@ -1,6 +1,7 @@
 import { ApiKey } from './api-key';
 import { CreditAccount } from './credit-account';
 import { CreditBucket } from './credit-bucket';
+import { CreditHold } from './credit-hold';
 import { CreditTransaction } from './credit-transaction';
 import { GrantProgram } from './grant-program';
 import { GrantRun } from './grant-run';
@@ -11,5 +12,5 @@ import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditBucket, CreditTransaction, GrantProgram, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
-export const entities = [User, CreditAccount, CreditBucket, CreditTransaction, ApiKey, GrantProgram, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];
+export { ApiKey, CreditAccount, CreditBucket, CreditHold, CreditTransaction, GrantProgram, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export const entities = [User, CreditAccount, CreditBucket, CreditHold, CreditTransaction, ApiKey, GrantProgram, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];

@@ -16,8 +16,9 @@ import { Migration20261204170000_auth_failures } from './Migration20261204170000
 import { Migration20261204180000_ledger_functions_repeatable } from './Migration20261204180000_ledger_functions_repeatable';
 import { Migration20261204190000_api_keys_revoked_at_index } from './Migration20261204190000_api_keys_revoked_at_index';
 import { Migration20261204200000_credit_buckets } from './Migration20261204200000_credit_buckets';
-import { Migration20261204210000_grant_programs } from './Migration20261204210000_grant_programs';
 import { Migration20261204220000_ledger_rollups } from './Migration20261204220000_ledger_rollups';
+import { Migration20261204210000_grant_programs } from './Migration20261204210000_grant_programs';
+import { Migration20261204230000_holds } from './Migration20261204230000_holds';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -37,6 +38,7 @@ export const migrations = [
   { name: 'Migration20261204180000_ledger_functions_repeatable', class: Migration20261204180000_ledger_functions_repeatable },
   { name: 'Migration20261204190000_api_keys_revoked_at_index', class: Migration20261204190000_api_keys_revoked_at_index },
   { name: 'Migration20261204200000_credit_buckets', class: Migration20261204200000_credit_buckets },
-  { name: 'Migration20261204210000_grant_programs', class: Migration20261204210000_grant_programs },
   { name: 'Migration20261204220000_ledger_rollups', class: Migration20261204220000_ledger_rollups },
+  { name: 'Migration20261204210000_grant_programs', class: Migration20261204210000_grant_programs },
+  { name: 'Migration20261204230000_holds', class: Migration20261204230000_holds },
 ];
