@@ -9,6 +9,7 @@ import { createCreditsClient } from '@credits/client';
 import { bucketScenarios } from './buckets';
 import { writeChart } from './chart';
 import { grantScenarios } from './grant';
+import { holdScenarios } from './holds';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
 import { ledgerScenarios } from './ledger';
 import { recordsScenarios } from './records';
@@ -20,8 +21,8 @@ import { usageScenarios } from './usage';
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' }, 'ledger-rows': { type: 'string' } },
 });
-/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, records, stats); all by default. */
-const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'records', 'stats']);
+/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, holds, records, stats); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'holds', 'records', 'stats']);
 /** The service runs as shipped (`info`); `--log-level warn` shows what the log lines cost. */
 const logLevel = values['log-level'];
 const quick = values.quick;
@@ -59,6 +60,7 @@ try {
     usage: () => usageScenarios({ ...sdk, callers, heavyRecords: quick ? 100_000 : 500_000 }),
     grant: () => grantScenarios({ ...sdk, callers }),
     buckets: () => bucketScenarios({ ...sdk, callers, bucketsToExpire: quick ? 100_000 : 1_000_000 }),
+    holds: () => holdScenarios({ ...sdk, callers }),
     records: () =>
       recordsScenarios({ clusterUrl: database.url, admin, creditsUrl: service!.url, people: quick ? 50_000 : 1_000_000, callers: 8, seconds }),
     stats: () => statsScenarios({ ...sdk, ledgerRows, callers }),

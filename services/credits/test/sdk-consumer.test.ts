@@ -102,18 +102,21 @@ it('installs with nothing of the service, and ships what a package should', asyn
 });
 
 it("type-checks the README's examples under exactOptionalPropertyTypes", async () => {
-  expect(examples.sort()).toEqual(['charge-per-request.ts', 'quickstart.ts', 'record-usage.ts']);
+  expect(examples.sort()).toEqual(['charge-per-request.ts', 'meter-stream.ts', 'quickstart.ts', 'record-usage.ts']);
   // The README shows each example whole, as it is checked and run here.
   const readme = await fs.readFile(path.join(project, 'node_modules/@credits/client/README.md'), 'utf8');
   for (const file of examples) expect(readme).toContain(`\`\`\`ts\n${await fs.readFile(path.join(project, file), 'utf8')}\`\`\``);
   expect(await check(...examples)).toEqual({ ok: true, output: '' });
 });
 
-it("runs the README's examples against the service: the quickstart, then usage recorded with its charge", async () => {
+it("runs the README's examples against the service: the quickstart, usage recorded with its charge, a metered stream", async () => {
   expect(await runExample('quickstart.ts')).toBe('charged 0.25, balance 10.25\nrefused: needs 100, has 10.25\n');
   expect(await runExample('record-usage.ts')).toMatch(/^usage \d+: charged 1\.05, balance 9\.2\n1 record\(s\), 1\.05 credits, 1500 tokens\n$/);
   // Run again: the same sign-up and the same completion, recorded once and charged once.
   expect(await runExample('record-usage.ts')).toMatch(/^usage \d+: charged 1\.05, balance 9\.2\n1 record\(s\), 1\.05 credits, 1500 tokens\n$/);
+  // A streamed call metered by what it used; run again (a retried request), it is charged once.
+  expect(await runExample('meter-stream.ts')).toBe('streamed 490 characters, charged 0.2025, balance 8.9975\n');
+  expect(await runExample('meter-stream.ts')).toBe('streamed 490 characters, charged 0.2025, balance 8.9975\n');
 });
 
 it("runs the README's HTTP handler: a charge per request, once per request id, 402 when credits run short", async () => {

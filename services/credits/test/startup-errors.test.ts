@@ -38,7 +38,7 @@ it('a taken PORT is said before the database is set up', async () => {
   try {
     const started = performance.now();
     expect(await failure({ PORT: String(port), DATA_DIR: dataDir })).toBe(`service exited with 1 during start-up\nPORT ${port} is in use (set PORT to another port)\n`);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(performance.now() - started).toBeLessThan(10_000); // the bound start-up errors promise (README), on however loaded a machine
     // No cluster was created for a service that could not listen.
     expect(existsSync(path.join(dataDir, 'pg'))).toBe(false);
   } finally {
