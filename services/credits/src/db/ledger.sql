@@ -134,6 +134,15 @@ begin
 end
 $fn$;
 
+-- Rule 2: locks a user's balance row, the user named by id or by external id; nulls when there is no such user.
+create or replace function credits_lock(p_user_id integer, p_external_id text, out user_id integer, out balance numeric)
+language sql as $$
+  select c.user_id, c.balance
+    from credits c
+   where c.user_id = coalesce(p_user_id, (select u.id from users u where u.external_id = p_external_id))
+     for update of c
+$$;
+
 -- Rule 9: gives drawn credits back to their buckets. A bucket that expired meanwhile takes them
 -- back unmarked, so rule 8 writes them off at the next change or sweep.
 create or replace function credits_return(p_allocations jsonb)
@@ -222,11 +231,8 @@ declare
   v_allocations jsonb;
 begin
   -- Rule 2: the lock first; from here on the checks below see settled values.
-  select c.user_id, c.balance into v_user, current_balance
-    from credits c
-   where c.user_id = coalesce(p_user_id, (select u.id from users u where u.external_id = p_external_id))
-     for update of c;
-  if not found then
+  select l.user_id, l.balance into v_user, current_balance from credits_lock(p_user_id, p_external_id) l;
+  if v_user is null then
     outcome := 'user_not_found';
     return;
   end if;
@@ -476,11 +482,8 @@ declare
   v_hash text;
   v_allocations jsonb;
 begin
-  select c.user_id, c.balance into v_user, v_balance
-    from credits c
-   where c.user_id = coalesce(p_user_id, (select u.id from users u where u.external_id = p_external_id))
-     for update of c;
-  if not found then
+  select l.user_id, l.balance into v_user, v_balance from credits_lock(p_user_id, p_external_id) l;
+  if v_user is null then
     outcome := 'user_not_found';
     return;
   end if;
