@@ -25,6 +25,7 @@ type Operation = {
 const PATH_VARIABLES: Record<string, Record<string, string>> = {
   user_id: { seed000: '{{userId}}', seed004: '{{externalUserIdEncoded}}' },
   session_id: { any: '{{sessionId}}' },
+  hold_id: { any: '{{holdId}}' },
 };
 
 /** Names the examples create, made unique per run so the collection can run again on the same service (in SQL text too). */
@@ -35,6 +36,19 @@ const perRun = (value: unknown): unknown => (typeof value === 'string' ? value.r
 const CAPTURES: Record<string, string[]> = {
   postUsers: ["pm.collectionVariables.set('userId', pm.response.json().user_id);"],
   postApiV1UsersUserIdSessions: ["pm.collectionVariables.set('sessionId', pm.response.json().data.session_id);"],
+  postApiV1UsersUserIdCreditsHolds: ["pm.collectionVariables.set('holdId', pm.response.json().data.hold_id);"],
+};
+
+/** What a request makes before it is sent (one request each): a release needs a hold of its own, the one placed before it having been captured. */
+export const PREPARES: Record<string, string[]> = {
+  postApiV1HoldsHoldIdRelease: [
+    'pm.sendRequest({',
+    "  url: pm.variables.replaceIn('{{baseUrl}}/api/v1/users/{{externalUserIdEncoded}}/credits/holds'),",
+    "  method: 'POST',",
+    "  header: { 'Content-Type': 'application/json', Authorization: pm.variables.replaceIn('Bearer {{apiKey}}') },",
+    "  body: { mode: 'raw', raw: JSON.stringify({ amount: 1 }) },",
+    "}, (_error, response) => pm.collectionVariables.set('holdId', response.json().data.hold_id));",
+  ],
 };
 
 /** Bodies that must differ per run (a new user each time) or name the run's user. */
@@ -69,6 +83,7 @@ export function postmanCollection(document: ReturnType<typeof openApiDocument>) 
           ...(requestBody && { body: { mode: 'raw', raw: JSON.stringify(requestBody, null, 2), options: { raw: { language: 'json' } } } }),
         },
         event: [
+          ...(PREPARES[op.operationId] ? [{ listen: 'prerequest', script: { type: 'text/javascript', exec: PREPARES[op.operationId] } }] : []),
           {
             listen: 'test',
             script: {

@@ -236,3 +236,123 @@ describe('a service killed during a meter', () => {
     expect((await live.credits.reconcile.query()).ok).toBe(true);
   });
 });
+
+describe('holds over REST (seed 004, beyond the seed)', () => {
+  const rest = async <Data = Record<string, unknown>>(method: string, path: string, body?: unknown, key = TEST_ADMIN_KEY) => {
+    const res = await fetch(`${service.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as { success: boolean; message: string; error_code?: string; data: Data } };
+  };
+  const credits = (externalId: string) => `/users/${encodeURIComponent(externalId)}/credits`;
+
+  it('a hold, captured for less with its usage: one consume naming the hold; again 409; another released; listed by status', async () => {
+    const user = await service.newUser({ balance: 10, externalId: 'rest|holds' });
+    const held = await rest('POST', `${credits('rest|holds')}/holds`, { amount: 6, ttl_seconds: 120, description: 'estimate', idempotency_key: 'rest-hold-1' });
+    expect(held).toMatchObject({ status: 200, body: { success: true, message: 'Credits held successfully' } });
+    expect(held.body.data).toEqual({ hold_id: expect.any(Number), user_id: 'rest|holds', amount: 6, status: 'active', expires_at: later(120).toISOString(), available: 4 });
+    const holdId = held.body.data.hold_id as number;
+    expect((await rest('POST', `${credits('rest|holds')}/holds`, { amount: 6, ttl_seconds: 120, description: 'estimate', idempotency_key: 'rest-hold-1' })).body.data).toMatchObject({ hold_id: holdId });
+
+    const usage = { endpoint: '/chat', event_type: 'ai_chat', model_name: 'm-2', tokens_used: 250, cost_usd: 0.002, metadata: { stream: true } };
+    const captured = await rest('POST', `/holds/${holdId}/capture`, { amount: 2.5, description: 'tokens', usage });
+    expect(captured).toMatchObject({ status: 200, body: { message: 'Hold captured successfully' } });
+    expect(captured.body.data).toMatchObject({ user_id: 'rest|holds', transaction_type: 'consume', amount: 2.5, balance_before: 10, balance_after: 7.5, hold_id: holdId });
+    const history = await rest('GET', `${credits('rest|holds')}/transactions?transaction_type=consume`);
+    expect(history.body.data).toEqual([expect.objectContaining({ id: captured.body.data.id, hold_id: holdId, usage_record_id: captured.body.data.usage_record_id })]);
+    const records = await rest('GET', `/users/${encodeURIComponent('rest|holds')}/usage`);
+    expect(records.body.data).toEqual([
+      expect.objectContaining({ id: captured.body.data.usage_record_id, event_type: 'ai_chat', model_name: 'm-2', tokens_used: 250, credits_charged: 2.5, metadata: { stream: true } }),
+    ]);
+
+    const again = await rest('POST', `/holds/${holdId}/capture`, { amount: 1 });
+    expect(again).toMatchObject({ status: 409, body: { success: false, status: 'error', error_code: 'HoldFinishedException', message: `Hold ${holdId} is already captured` } });
+
+    const second = (await rest('POST', `${credits('rest|holds')}/holds`, { amount: 3 })).body.data.hold_id as number;
+    const released = await rest('POST', `/holds/${second}/release`);
+    expect(released).toMatchObject({ status: 200, body: { message: 'Hold released successfully' } });
+    expect(released.body.data).toMatchObject({ hold_id: second, user_id: 'rest|holds', amount: 3, status: 'released', captured: null, finished_at: now.toISOString() });
+    expect(await balanceOf(user.id)).toEqual({ balance: 7.5, available: 7.5, held: 0 });
+
+    const listed = async (query: string) =>
+      (await rest<{ hold_id: number; status: string }[]>('GET', `${credits('rest|holds')}/holds${query}`)).body.data.map((h) => `${h.hold_id} ${h.status}`);
+    expect(await listed('')).toEqual([`${second} released`, `${holdId} captured`]);
+    expect(await listed('?status=captured')).toEqual([`${holdId} captured`]);
+    expect(await listed('?status=active')).toEqual([]);
+    const page = await fetch(`${service.url}/api/v1${credits('rest|holds')}/holds?limit=1`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const cursor = page.headers.get('x-next-cursor');
+    expect(cursor).toBeTruthy();
+    expect(await listed(`?limit=1&cursor=${encodeURIComponent(cursor!)}`)).toEqual([`${holdId} captured`]);
+    expect((await rest<unknown[]>('GET', `${credits('rest|holds')}/holds`)).body.data[1]).toEqual({
+      hold_id: holdId,
+      user_id: 'rest|holds',
+      amount: 6,
+      status: 'captured',
+      expires_at: later(120).toISOString(),
+      description: 'estimate',
+      captured: 2.5,
+      capture_transaction_id: captured.body.data.id,
+      created_at: now.toISOString(),
+      finished_at: now.toISOString(),
+    });
+  });
+
+  it('refusals in the seed\'s shape: insufficient credits 400, an unknown hold 404, an expired one 409', async () => {
+    await service.newUser({ balance: 2, externalId: 'rest|refusals' });
+    const short = await rest('POST', `${credits('rest|refusals')}/holds`, { amount: 2.5 });
+    expect(short).toMatchObject({ status: 400, body: { success: false, error_code: 'InsufficientCreditsException', message: 'Insufficient credits: balance 2, required 2.5' } });
+    for (const path of ['/holds/999999999/capture', '/holds/999999999/release']) {
+      expect(await rest('POST', path, path.endsWith('capture') ? { amount: 1 } : undefined)).toMatchObject({
+        status: 404,
+        body: { success: false, status: 'error', error_code: 'HoldNotFoundException', message: 'Hold not found: 999999999' },
+      });
+    }
+    const holdId = (await rest('POST', `${credits('rest|refusals')}/holds`, { amount: 2, ttl_seconds: 60 })).body.data.hold_id as number;
+    now = later(60);
+    expect(await rest('POST', `/holds/${holdId}/capture`, { amount: 1 })).toMatchObject({ status: 409, body: { error_code: 'HoldExpiredException' } });
+  });
+
+  it('bad input is a 400 naming the field as sent, and nothing is written', async () => {
+    const user = await service.newUser({ balance: 5, externalId: 'rest|bad-holds' });
+    const { holdId } = await admin().credits.hold.mutate({ userId: user.id, amount: 1 });
+    const bad = async (method: string, path: string, body?: unknown) => {
+      const answer = await rest(method, path, body);
+      expect(answer).toMatchObject({ status: 400, body: { success: false, error_code: 'InvalidInputException' } });
+      return answer.body.message;
+    };
+    const base = credits('rest|bad-holds');
+    expect(await bad('POST', `${base}/holds`, { amount: 1, ttl_seconds: 86_401 })).toMatch(/^Invalid input: ttl_seconds /);
+    expect(await bad('POST', `${base}/holds`, { amount: '1' })).toBe('Invalid input: amount must be a number');
+    expect(await bad('POST', `${base}/holds`, { amount: 1, idempotency_key: 'has space' })).toBe('Invalid input: idempotency_key must be printable ASCII without spaces');
+    expect(await bad('POST', `/holds/${holdId}/capture`, { amount: 0.5, usage: { endpoint: '/chat' } })).toBe('Invalid input: usage.event_type is required');
+    expect(await bad('POST', `/holds/${holdId}/capture`, { amount: 0.5, usage: { endpoint: '/chat', event_type: 'x', session_id: 'not-a-uuid' } })).toBe(
+      'Invalid input: usage.session_id must be a session id (a UUID)',
+    );
+    expect(await bad('POST', `/holds/${holdId}/capture`, { amount: 0.00001 })).toMatch(/^Invalid input: amount /);
+    expect(await bad('POST', '/holds/abc/capture', { amount: 1 })).toBe('Invalid input: hold_id must be a hold id (a positive integer)');
+    expect(await bad('POST', '/holds/0/release')).toBe('Invalid input: hold_id must be a hold id (a positive integer)');
+    expect(await bad('GET', `${base}/holds?status=pending`)).toBe('Invalid input: status must be one of active, captured, released, expired');
+
+    expect((await admin().credits.holds.query({ userId: user.id })).items).toEqual([expect.objectContaining({ holdId, status: 'active' })]);
+    expect(await balanceOf(user.id)).toEqual({ balance: 5, available: 4, held: 1 });
+    expect((await admin().credits.transactions.query({ userId: user.id })).items.map((t) => t.type)).toEqual(['recharge']);
+    expect((await admin().usage.list.query({ userId: user.id })).items).toEqual([]);
+  });
+
+  it('a user key lists its own holds only; holding, capturing and releasing need a service credential', async () => {
+    const alice = await service.newUser({ balance: 5, externalId: 'rest|alice' });
+    await service.newUser({ balance: 5, externalId: 'rest|bob' });
+    const { key } = await admin().apiKeys.create.mutate({ name: 'alice', scope: 'user', userId: alice.id });
+    const { holdId } = await admin().credits.hold.mutate({ userId: alice.id, amount: 1 });
+
+    expect(await rest('GET', `${credits('rest|alice')}/holds`, undefined, key)).toMatchObject({ status: 200, body: { data: [expect.objectContaining({ hold_id: holdId })] } });
+    expect(await rest('GET', `${credits('rest|bob')}/holds`, undefined, key)).toMatchObject({ status: 403, body: { success: false } });
+    expect(await rest('POST', `${credits('rest|alice')}/holds`, { amount: 1 }, key)).toMatchObject({ status: 403, body: { success: false } });
+    expect(await rest('POST', `/holds/${holdId}/capture`, { amount: 1 }, key)).toMatchObject({ status: 403 });
+    expect(await rest('POST', `/holds/${holdId}/release`, undefined, key)).toMatchObject({ status: 403 });
+    expect(await balanceOf(alice.id)).toEqual({ balance: 5, available: 4, held: 1 });
+    expect((await admin().credits.holds.query({ userId: alice.id })).items).toEqual([expect.objectContaining({ holdId, status: 'active' })]);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Bucket, Message, Session, Transaction, UsageRecord } from '@credits/contract';
+import type { Bucket, Hold, HoldResult, Message, Session, Transaction, UsageRecord } from '@credits/contract';
 import { z } from 'zod';
 
 /**
@@ -105,6 +105,8 @@ export const transactionJson = z.object({
   description: z.string().nullable(),
   reference_id: z.string().nullable(),
   usage_record_id: z.number().nullable(),
+  /** Beyond the seed: the hold a capture ended. */
+  hold_id: z.number().nullable(),
   created_at: z.string(),
 });
 export const toTransaction = (t: Transaction, userId: string): z.output<typeof transactionJson> => ({
@@ -118,6 +120,7 @@ export const toTransaction = (t: Transaction, userId: string): z.output<typeof t
   description: t.description,
   reference_id: t.referenceId,
   usage_record_id: t.usageRecordId,
+  hold_id: t.holdId,
   created_at: t.createdAt.toISOString(),
 });
 
@@ -146,4 +149,46 @@ export const toBucket = (b: Bucket, userId: string): z.output<typeof bucketJson>
   source: b.source,
   reference_id: b.referenceId,
   created_at: b.createdAt.toISOString(),
+});
+
+export const holdPlacedJson = z.object({
+  hold_id: z.number(),
+  user_id: z.string(),
+  amount: z.number(),
+  status: z.string(),
+  expires_at: z.string(),
+  available: z.number().describe('what the user can still spend, after this hold'),
+});
+export const toHoldPlaced = (h: HoldResult, userId: string): z.output<typeof holdPlacedJson> => ({
+  hold_id: h.holdId,
+  user_id: userId,
+  amount: h.amount,
+  status: h.status,
+  expires_at: h.expiresAt.toISOString(),
+  available: h.available,
+});
+
+export const holdJson = z.object({
+  hold_id: z.number(),
+  user_id: z.string(),
+  amount: z.number(),
+  status: z.string(),
+  expires_at: z.string(),
+  description: z.string().nullable(),
+  captured: z.number().nullable().describe('what the capture consumed'),
+  capture_transaction_id: z.number().nullable(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export const toHold = (h: Hold, userId: string): z.output<typeof holdJson> => ({
+  hold_id: h.holdId,
+  user_id: userId,
+  amount: h.amount,
+  status: h.status,
+  expires_at: h.expiresAt.toISOString(),
+  description: h.description,
+  captured: h.captured,
+  capture_transaction_id: h.captureTransactionId,
+  created_at: h.createdAt.toISOString(),
+  finished_at: h.finishedAt?.toISOString() ?? null,
 });

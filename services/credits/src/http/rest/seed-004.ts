@@ -1,19 +1,41 @@
-import { BUCKET_CATEGORIES, DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
+import { BUCKET_CATEGORIES, DEFAULT_PAGE_SIZE, HOLD_STATUSES, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
 import { z } from 'zod';
-import { type AnyRoute, queryBool, queryDate, queryInt, routeFamily } from './route';
-import { bucketJson, messageJson, sessionJson, toBucket, toMessage, toSession, toTransaction, toUsage, transactionJson, usageJson } from './seed-004-shapes';
+import { type AnyRoute, type Api, queryBool, queryDate, queryInt, routeFamily } from './route';
+import {
+  bucketJson,
+  holdJson,
+  holdPlacedJson,
+  messageJson,
+  sessionJson,
+  toBucket,
+  toHold,
+  toHoldPlaced,
+  toMessage,
+  toSession,
+  toTransaction,
+  toUsage,
+  transactionJson,
+  usageJson,
+} from './seed-004-shapes';
 import { enveloped, envelope } from './surfaces';
 
 /**
  * Seed 004, the unified user service, under /api/v1: every answer in its envelope, snake_case
  * fields, and `{user_id}` the caller's external id (`auth0%7C123456`). Every route calls one
- * procedure (a session's status change also reads its user, for the user_id it answers with).
+ * procedure (a route named by a session or a hold also reads its user, for the user_id it answers with).
  */
 
 const route = routeFamily({ tag: 'User service (seed 004)', surface: envelope });
 
 const user = z.object({ user_id: z.string() });
 const session = z.object({ session_id: z.string() });
+const hold = z.object({ hold_id: z.coerce.number({ error: 'must be a hold id (a positive integer)' }).int().min(1) });
+
+/** The user_id a route named by a session or a hold answers with: the user's external id, else its id. */
+async function externalIdOf(api: Api, userId: number): Promise<string> {
+  const owner = await api.users.get({ userId });
+  return owner.externalId ?? String(owner.id);
+}
 /**
  * Paging as the seed's clients do it (`limit`, `offset`), alongside our cursors: a `limit` above
  * MAX_PAGE_SIZE is clamped, not refused (`X-Limit-Clamped` then names the limit applied);
@@ -43,10 +65,27 @@ const pageHeaders = {
 const range = { start_date: queryDate.optional(), end_date: queryDate.optional() };
 const paging = { limit: 'limit', offset: 'offset', cursor: 'cursor', from: 'start_date', to: 'end_date', userId: 'user_id', sessionId: 'session_id' };
 
-const usageFields = {
+const optionalNumber = z.number({ error: 'must be a number' }).optional();
+const optionalString = z.string({ error: 'must be a string' }).optional();
+
+/** A usage event as the usage route names its fields; a capture's `usage` is one too. */
+const usageEventBody = {
+  session_id: optionalString,
+  endpoint: z.string({ error: 'must be a string' }),
+  event_type: z.string({ error: 'must be a string' }),
+  cost_usd: optionalNumber,
+  tokens_used: optionalNumber,
+  prompt_tokens: optionalNumber,
+  completion_tokens: optionalNumber,
+  model_name: optionalString,
+  provider: optionalString,
+  tool_name: optionalString,
+  operation_name: optionalString,
+  metadata: z.record(z.string(), z.unknown()).optional(),
+};
+const usageEventFields = {
   sessionId: 'session_id',
   eventType: 'event_type',
-  creditsCharged: 'credits_charged',
   costUsd: 'cost_usd',
   tokensUsed: 'tokens_used',
   promptTokens: 'prompt_tokens',
@@ -54,12 +93,21 @@ const usageFields = {
   modelName: 'model_name',
   toolName: 'tool_name',
   operationName: 'operation_name',
-  idempotencyKey: 'idempotency_key',
-  userId: 'user_id',
 };
-
-const optionalNumber = z.number({ error: 'must be a number' }).optional();
-const optionalString = z.string({ error: 'must be a string' }).optional();
+const usageEvent = (body: z.output<z.ZodObject<typeof usageEventBody>>) => ({
+  sessionId: body.session_id,
+  endpoint: body.endpoint,
+  eventType: body.event_type,
+  costUsd: body.cost_usd,
+  tokensUsed: body.tokens_used,
+  promptTokens: body.prompt_tokens,
+  completionTokens: body.completion_tokens,
+  modelName: body.model_name,
+  provider: body.provider,
+  toolName: body.tool_name,
+  operationName: body.operation_name,
+  metadata: body.metadata as Record<string, never> | undefined,
+});
 
 export const userServiceRoutes: AnyRoute[] = [
   route({
@@ -70,39 +118,17 @@ export const userServiceRoutes: AnyRoute[] = [
     params: user,
     body: z.object({
       user_id: optionalString,
-      session_id: optionalString,
-      endpoint: z.string({ error: 'must be a string' }),
-      event_type: z.string({ error: 'must be a string' }),
+      ...usageEventBody,
       credits_charged: optionalNumber,
-      cost_usd: optionalNumber,
-      tokens_used: optionalNumber,
-      prompt_tokens: optionalNumber,
-      completion_tokens: optionalNumber,
-      model_name: optionalString,
-      provider: optionalString,
-      tool_name: optionalString,
-      operation_name: optionalString,
-      metadata: z.record(z.string(), z.unknown()).optional(),
       charge: z.boolean().optional(),
       idempotency_key: optionalString,
     }),
-    fields: usageFields,
+    fields: { ...usageEventFields, creditsCharged: 'credits_charged', idempotencyKey: 'idempotency_key', userId: 'user_id' },
     call: (api, { params, body }) =>
       api.usage.record({
         userId: params.user_id,
-        sessionId: body.session_id,
-        endpoint: body.endpoint,
-        eventType: body.event_type,
+        ...usageEvent(body),
         creditsCharged: body.credits_charged,
-        costUsd: body.cost_usd,
-        tokensUsed: body.tokens_used,
-        promptTokens: body.prompt_tokens,
-        completionTokens: body.completion_tokens,
-        modelName: body.model_name,
-        provider: body.provider,
-        toolName: body.tool_name,
-        operationName: body.operation_name,
-        metadata: body.metadata as Record<string, never> | undefined,
         charge: body.charge,
         idempotencyKey: body.idempotency_key,
       }),
@@ -248,8 +274,7 @@ export const userServiceRoutes: AnyRoute[] = [
     fields: paging,
     call: async (api, { params, body }) => {
       const changed = await api.sessions.setStatus({ sessionId: params.session_id, status: body.status as Session['status'] });
-      const owner = await api.users.get({ userId: changed.userId });
-      return { changed, userId: owner.externalId ?? String(owner.id) };
+      return { changed, userId: await externalIdOf(api, changed.userId) };
     },
     response: enveloped(sessionJson),
     respond: ({ changed, userId }) => toSession(changed, userId),
@@ -316,6 +341,85 @@ export const userServiceRoutes: AnyRoute[] = [
     response: enveloped(z.array(bucketJson)),
     respond: (p, { params }) => p.items.map((b) => toBucket(b, params.user_id)),
     example: { params: { user_id: 'auth0|123456' } },
+  }),
+  // Beyond the seed: holds (reserve, then capture what the call cost, or release). Placing and
+  // ending one needs a service credential; a user may list its own.
+  route({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/credits/holds',
+    summary: 'Reserve credits for a call whose cost is known after it ran (beyond the seed; insufficient credits is a 400)',
+    message: 'Credits held successfully',
+    params: user,
+    body: z.object({ amount: z.number({ error: 'must be a number' }), ttl_seconds: optionalNumber, description: optionalString, idempotency_key: optionalString }),
+    fields: { userId: 'user_id', ttlSeconds: 'ttl_seconds', idempotencyKey: 'idempotency_key' },
+    call: (api, { params, body }) =>
+      api.credits.hold({ userId: params.user_id, amount: body.amount, ttlSeconds: body.ttl_seconds, description: body.description, idempotencyKey: body.idempotency_key }),
+    response: enveloped(holdPlacedJson),
+    respond: (h, { params }) => toHoldPlaced(h, params.user_id),
+    example: { params: { user_id: 'auth0|123456' }, body: { amount: 5, ttl_seconds: 300, description: 'AI chat completion (estimate)' } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/holds/{hold_id}/capture',
+    summary: 'End a hold with one consume of what the call cost (and its usage record), freeing the rest (beyond the seed)',
+    message: 'Hold captured successfully',
+    params: hold,
+    body: z.object({
+      amount: z.number({ error: 'must be a number' }),
+      description: optionalString,
+      usage: z.object(usageEventBody, { error: 'must be an object' }).optional().describe('the usage record written with the consume; its credits_charged is the amount'),
+      idempotency_key: optionalString,
+    }),
+    fields: {
+      holdId: 'hold_id',
+      idempotencyKey: 'idempotency_key',
+      ...Object.fromEntries(Object.entries(usageEventFields).map(([ours, sent]) => [`usage.${ours}`, `usage.${sent}`])),
+    },
+    call: async (api, { params, body }) => {
+      const captured = await api.credits.capture({
+        holdId: params.hold_id,
+        amount: body.amount,
+        description: body.description,
+        usage: body.usage && usageEvent(body.usage),
+        idempotencyKey: body.idempotency_key,
+      });
+      return { captured, userId: await externalIdOf(api, captured.userId) };
+    },
+    response: enveloped(transactionJson),
+    respond: ({ captured, userId }) => toTransaction(captured, userId),
+    example: {
+      params: { hold_id: '{{holdId}}' },
+      body: { amount: 3.5, description: 'AI chat completion', usage: { endpoint: '/api/chat/completion', event_type: 'ai_chat', tokens_used: 1500, model_name: 'gpt-4', provider: 'openai' } },
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/holds/{hold_id}/release',
+    summary: 'Free all a hold reserves (beyond the seed)',
+    message: 'Hold released successfully',
+    params: hold,
+    fields: { holdId: 'hold_id' },
+    call: async (api, { params }) => {
+      const released = await api.credits.release({ holdId: params.hold_id });
+      return { released, userId: await externalIdOf(api, released.userId) };
+    },
+    response: enveloped(holdJson),
+    respond: ({ released, userId }) => toHold(released, userId),
+    example: { params: { hold_id: '{{holdId}}' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/credits/holds',
+    summary: "A user's holds, newest first (beyond the seed)",
+    message: 'Holds retrieved successfully',
+    params: user,
+    query: z.object({ ...page, status: z.enum(HOLD_STATUSES, { error: `must be one of ${HOLD_STATUSES.join(', ')}` }).optional() }),
+    fields: paging,
+    call: (api, { params, query }) => api.credits.holds({ userId: params.user_id, status: query.status, ...pageOf(query) }),
+    headers: pageHeaders,
+    response: enveloped(z.array(holdJson)),
+    respond: (p, { params }) => p.items.map((h) => toHold(h, params.user_id)),
+    example: { params: { user_id: 'auth0|123456' }, query: { status: 'captured' } },
   }),
   route({
     method: 'GET',
