@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from './limits';
 
 /**
  * PostgreSQL's text and jsonb cannot hold the NUL character, and jsonb refuses a lone UTF-16
@@ -36,11 +37,6 @@ export const idempotencyKey = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
   .refine((k) => !RESERVED_KEY_PREFIXES.some((prefix) => k.startsWith(prefix)), `must not start with a reserved prefix (${RESERVED_KEY_PREFIXES.join(', ')})`);
-
-export const MAX_PAGE_SIZE = 200;
-export const DEFAULT_PAGE_SIZE = 50;
-
-export const MAX_OFFSET = 100_000;
 
 /**
  * Cursor pagination: pass a page's `nextCursor` back to get the page after it. `offset` skips

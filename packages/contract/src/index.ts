@@ -7,6 +7,7 @@ export * from './credits';
 export * from './errors';
 export * from './grants';
 export * from './json';
+export * from './limits';
 export * from './schema';
 export * from './sessions';
 export * from './stats';

@@ -2,7 +2,8 @@
  * The console's screenshots in docs/images/: `pnpm --filter @credits/service screenshots` (after
  * `pnpm --filter @credits/console build`). Starts the service on a throwaway embedded database,
  * seeds 30 days of history through the procedures (users, daily grants, recharges, charged usage,
- * sessions, keys, a schema change), then photographs each page in Chromium.
+ * sessions, keys, a schema change), grant programs and a user's expiring buckets, then photographs
+ * each page in Chromium.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -50,7 +51,7 @@ try {
   for (let ago = DAYS - 1; ago >= 0; ago--) {
     const day = dayOf(ago);
     const mark = async (table: string) => (await query<{ last: string }>(em(), `select coalesce(max(id), 0)::text as last from ${table}`, []))[0]!.last;
-    const [ledgerMark, usageMark] = [await mark('credit_transactions'), await mark('usage_records')];
+    const [ledgerMark, usageMark, bucketMark] = [await mark('credit_transactions'), await mark('usage_records'), await mark('credit_buckets')];
     await admin.grants.runDaily({ date: day });
     for (const user of users) if (random() < 0.12 || (ago === DAYS - 1 && heavy.includes(user))) await admin.credits.recharge({ userId: user.id, amount: pick([10, 25, 50, 100]), referenceId: `pi_${day}_${user.id}` });
     for (const user of users) {
@@ -65,6 +66,7 @@ try {
     const spread = `($1::date + time '07:00') at time zone 'UTC' + (row_number() over (order by id)) * interval '37 seconds'`;
     await query(em(), `update credit_transactions t set created_at = s.at from (select id, ${spread} as at from credit_transactions where id > $2) s where t.id = s.id`, [day, ledgerMark]);
     await query(em(), `update usage_records t set created_at = s.at from (select id, ${spread} as at from usage_records where id > $2) s where t.id = s.id`, [day, usageMark]);
+    await query(em(), `update credit_buckets t set created_at = s.at, effective_at = s.at from (select id, ${spread} as at from credit_buckets where id > $2) s where t.id = s.id`, [day, bucketMark]);
   }
   await admin.credits.set({ userId: users[5]!.id, balance: 40, reason: 'migrated from the old billing system' });
 
@@ -73,6 +75,19 @@ try {
     const lines = ['How many credits did the report use so far?', 'About 14 credits across 9 calls, mostly gpt-4o.', 'Summarise the second section in three bullets.', '• Revenue grew 12%\n• Costs flat\n• Two new regions'];
     for (let i = 0; i < turns; i++) await admin.sessions.addMessage({ sessionId: session.sessionId, role: i % 2 ? 'assistant' : 'user', content: lines[i % lines.length]!, tokensUsed: 120 + i * 40 });
   }
+  // Grant programs of one's own, run for their latest period (the disabled one not).
+  await admin.programs.upsert({ name: 'monthly-allowance', amount: 100, schedule: '0 0 1 * *', mode: 'top_up_to', expiresAfter: 'P1M', priority: 20, category: 'promotional' });
+  await admin.programs.upsert({ name: 'weekly-bonus', amount: 10, schedule: '0 9 * * 1', mode: 'add', expiresAfter: 'P14D', priority: 30, category: 'promotional' });
+  await admin.programs.upsert({ name: 'holiday-gift', amount: 25, schedule: '0 0 24 12 *', mode: 'add', expiresAfter: 'P7D', category: 'promotional', enabled: false });
+  for (const name of ['monthly-allowance', 'weekly-bonus']) await admin.programs.run({ name });
+  // Grace's buckets: promotional credits expiring soon, and some that expired (written off at her next consume).
+  const inDays = (days: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + days * 86_400_000);
+  await admin.credits.recharge({ userId: featured.id, amount: 15, category: 'promotional', priority: 10, expiresAt: inDays(3), description: 'spring campaign' });
+  await admin.credits.recharge({ userId: featured.id, amount: 40, category: 'promotional', expiresAt: inDays(10), description: 'referral reward' });
+  await admin.credits.recharge({ userId: featured.id, amount: 5, category: 'promotional', expiresAt: new Date(Date.now() + 1_000), description: 'trial credits' });
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  await admin.credits.consume({ userId: featured.id, amount: 2.5, description: 'report export' });
+
   await admin.apiKeys.create({ name: 'records service', scope: 'service' });
   await admin.apiKeys.create({ name: 'billing webhooks', scope: 'service' });
   await admin.apiKeys.create({ name: 'ops admin', scope: 'admin' });
@@ -84,7 +99,9 @@ try {
   await fs.mkdir(out, { recursive: true });
   const browser = await launchBrowser();
   try {
-    const shoot = async (token: string, address: string, heading: RegExp | string, file: string, before?: (page: import('playwright-core').Page) => Promise<void>, fullPage = true) => {
+    type Page = import('playwright-core').Page;
+    /** `frame`: the whole page, the window as one sees it (a dialog over the page), or one part of the page. */
+    const shoot = async (token: string, address: string, heading: RegExp | string, file: string, before?: (page: Page) => Promise<void>, frame: 'page' | 'window' | ((page: Page) => import('playwright-core').Locator) = 'page') => {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1360, height: 900 });
       await page.goto(`${app.url}/console`);
@@ -96,7 +113,8 @@ try {
       await page.waitForLoadState('networkidle');
       await before?.(page);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(out, file), fullPage });
+      const to = path.join(out, file);
+      await (typeof frame === 'function' ? frame(page).screenshot({ path: to }) : page.screenshot({ path: to, fullPage: frame === 'page' }));
       console.log(`wrote docs/images/${file}`);
       await page.close();
     };
@@ -109,9 +127,16 @@ try {
     await shoot(ADMIN_KEY, `/console/users/${featured.id}`, featured.name, 'console-recharge.png', async (page) => {
       await page.getByRole('button', { name: 'Recharge', exact: true }).click();
       await page.getByRole('dialog').getByLabel('Amount').fill('50');
-    }, false); // the dialog over the page as one sees it
+    }, 'window');
     await shoot(ADMIN_KEY, '/console/api-keys', 'API keys', 'console-api-keys.png');
+    await shoot(ADMIN_KEY, `/console/users/${featured.id}`, featured.name, 'console-buckets.png', undefined, (page) => page.locator('section', { has: page.getByRole('heading', { name: 'Buckets' }) }));
     await shoot(ADMIN_KEY, '/console/programs', 'Programs', 'console-programs.png');
+    await shoot(ADMIN_KEY, '/console/programs', 'Programs', 'console-program-edit.png', async (page) => {
+      await page.getByRole('button', { name: 'Edit weekly-bonus' }).click();
+      await page.getByRole('dialog').getByLabel('Schedule (cron, UTC)').fill('0 25 * * 1');
+      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('dialog').locator('.field-error').waitFor();
+    }, 'window');
     await shoot(ADMIN_KEY, '/console/schema', 'Schema changes', 'console-schema.png');
     await shoot(graceKey.key, '/console/me', /^Your credits/, 'console-self-service.png');
   } finally {

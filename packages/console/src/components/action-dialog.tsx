@@ -1,12 +1,17 @@
 import { randomId } from '@credits/client';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { errorText } from '../lib/format';
+import { type Refusal, refusalOf } from '../lib/refusal';
+import { FieldErrors } from './field';
+
+const NO_FIELD_ERRORS: Record<string, string> = {};
 
 /**
  * A button that opens a confirmation dialog around a change. The idempotency key is made when the
  * dialog opens and sent with every submit from it: a double click, or a retry after a lost answer,
  * is applied once by the service. A change the service cannot replay (`unkeyed`: a new API key,
- * whose secret is shown once and never stored) takes one submit at a time instead.
+ * whose secret is shown once and never stored) takes one submit at a time instead. What the
+ * service refuses is said beside the field it names (a `Field` in `children`), the rest above the
+ * buttons.
  */
 export function ActionDialog({
   label,
@@ -29,30 +34,35 @@ export function ActionDialog({
   const dialog = useRef<HTMLDialogElement>(null);
   const [key, setKey] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const inFlight = useRef(false);
 
   useEffect(() => {
     if (key) dialog.current?.showModal();
   }, [key]);
+  // The first field refused takes the focus, so its words are read out and it is ready to fix.
+  useEffect(() => {
+    if (refusal) dialog.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusal]);
 
   const close = () => {
     dialog.current?.close();
     setKey(null);
-    setError(null);
+    setRefusal(null);
   };
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (unkeyed && inFlight.current) return;
+    const form = event.currentTarget;
     inFlight.current = true;
     setPending(true);
-    setError(null);
+    setRefusal(null);
     try {
-      await onConfirm(new FormData(event.currentTarget), key!);
+      await onConfirm(new FormData(form), key!);
       close();
     } catch (e) {
-      setError(errorText(e));
+      setRefusal(refusalOf(e, (name) => form.elements.namedItem(name) !== null));
     } finally {
       inFlight.current = false;
       setPending(false);
@@ -68,10 +78,10 @@ export function ActionDialog({
         <dialog ref={dialog} aria-labelledby={`${key}-title`} onClose={close}>
           <form onSubmit={submit} data-idempotency-key={key}>
             <h2 id={`${key}-title`}>{title}</h2>
-            {children}
-            {error && (
+            <FieldErrors.Provider value={refusal?.fields ?? NO_FIELD_ERRORS}>{children}</FieldErrors.Provider>
+            {refusal && (
               <p role="alert" className="error">
-                {error}
+                {refusal.message ?? 'Not done: correct the fields marked above.'}
               </p>
             )}
             <div className="buttons">

@@ -1,14 +1,15 @@
 import type { RouterOutputs } from '@credits/client';
 import { formatCredits, formatTime } from '../lib/format';
 
-/** Grant runs, newest first. */
+/** Program runs (the daily grant's among them), newest first. */
 export function GrantRunsTable({ runs }: { runs: RouterOutputs['grants']['status'] }) {
-  if (runs.length === 0) return <p className="muted">No grant has run yet.</p>;
+  if (runs.length === 0) return <p className="muted">No program has run yet.</p>;
   return (
-    <table>
+    <table aria-label="Program runs">
       <thead>
         <tr>
-          <th scope="col">Day</th>
+          <th scope="col">Program</th>
+          <th scope="col">Period</th>
           <th scope="col">Status</th>
           <th scope="col" className="num">Amount</th>
           <th scope="col" className="num">Users granted</th>
@@ -20,7 +21,8 @@ export function GrantRunsTable({ runs }: { runs: RouterOutputs['grants']['status
       <tbody>
         {runs.map((r) => (
           <tr key={r.id}>
-            <td>{r.date}</td>
+            <td>{r.program}</td>
+            <td>{formatTime(r.period)}</td>
             <td>
               {r.status}
               {r.error ? `: ${r.error}` : ''}

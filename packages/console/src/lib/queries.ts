@@ -14,11 +14,13 @@ export function queries(c: CreditsClient) {
     users: (i: In['users']['list']) => queryOptions({ queryKey: ['users.list', i], queryFn: () => c.users.list.query(i) }),
     user: (userId: number) => queryOptions({ queryKey: ['users.get', userId], queryFn: () => c.users.get.query({ userId }) }),
     balance: (userId: number) => queryOptions({ queryKey: ['credits.balance', userId], queryFn: () => c.credits.balance.query({ userId }) }),
+    buckets: (i: In['credits']['buckets']) => queryOptions({ queryKey: ['credits.buckets', i], queryFn: () => c.credits.buckets.query(i) }),
     transactions: (i: In['credits']['transactions']) =>
       queryOptions({ queryKey: ['credits.transactions', i], queryFn: () => c.credits.transactions.query(i) }),
     usageStats: (i: In['usage']['stats']) => queryOptions({ queryKey: ['usage.stats', i], queryFn: () => c.usage.stats.query(i) }),
     sessions: (i: In['sessions']['list']) => queryOptions({ queryKey: ['sessions.list', i], queryFn: () => c.sessions.list.query(i) }),
     messages: (i: In['sessions']['messages']) => queryOptions({ queryKey: ['sessions.messages', i], queryFn: () => c.sessions.messages.query(i) }),
+    programs: () => queryOptions({ queryKey: ['programs.list'], queryFn: () => c.programs.list.query() }),
     apiKeys: (i: In['apiKeys']['list']) => queryOptions({ queryKey: ['apiKeys.list', i], queryFn: () => c.apiKeys.list.query(i) }),
     schemaHistory: (i: In['schema']['history']) => queryOptions({ queryKey: ['schema.history', i], queryFn: () => c.schema.history.query(i) }),
   };

@@ -95,8 +95,8 @@ export function OverviewPage() {
       )}
       {admin && (
         <section aria-labelledby="runs-title">
-          <h2 id="runs-title">Recent grant runs</h2>
-          <QueryStatus query={runs} what="grant runs" />
+          <h2 id="runs-title">Recent program runs</h2>
+          <QueryStatus query={runs} what="program runs" />
           {runs.data && <GrantRunsTable runs={runs.data} />}
         </section>
       )}

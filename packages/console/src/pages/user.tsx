@@ -1,19 +1,20 @@
-import type { RouterInputs } from '@credits/client';
+import type { BucketCategory } from '@credits/contract';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { ActionDialog } from '../components/action-dialog';
+import { CategoryField, PriorityField } from '../components/bucket-fields';
 import { DayChart, PALETTE } from '../components/chart';
-import { Pager, usePager } from '../components/pager';
+import { Field } from '../components/field';
 import { ShownOnce } from '../components/shown-once';
 import { QueryStatus } from '../components/status';
 import { useSession } from '../lib/api';
-import { formatCredits, formatTime, utcDaysAgo } from '../lib/format';
+import { numberOf, optionalNumberOf, textOf, utcInstantOf } from '../lib/form';
+import { formatCredits, formatFromNow, formatTime, utcDaysAgo } from '../lib/format';
 import { queries } from '../lib/queries';
 import { useLiveBalance } from '../lib/use-live-balance';
+import { BucketsSection } from './user-buckets';
+import { LedgerSection } from './user-ledger';
 import { SessionsSection } from './user-sessions';
-
-const TYPES = ['recharge', 'consume', 'grant', 'reset', 'adjust'] as const;
-type LedgerType = (typeof TYPES)[number];
 
 /** An operator's view of one user: everything below, and the actions that change the balance. */
 export function UserPage({ params }: { params: { id: string } }) {
@@ -52,13 +53,29 @@ function UserView({ userId }: { userId: number }) {
             {balance.data ? formatCredits(balance.data.balance) : '…'}
           </div>
           <div className="muted small">updated {balance.data ? formatTime(balance.data.updatedAt) : '…'}</div>
+          {balance.data && <NextExpiry expiry={balance.data.nextExpiry} now={balance.dataUpdatedAt} />}
         </div>
         {operator && <UserActions userId={userId} />}
       </section>
+      <BucketsSection userId={userId} />
       <LedgerSection userId={userId} />
       <UsageSection userId={userId} />
       <SessionsSection userId={userId} />
     </>
+  );
+}
+
+function NextExpiry({ expiry, now }: { expiry: { at: Date; amount: number } | null; now: number }) {
+  return (
+    <div className="small" data-testid="next-expiry">
+      {expiry ? (
+        <>
+          Next expiry: <strong>{formatCredits(expiry.amount)}</strong> credits on {formatTime(expiry.at)} ({formatFromNow(expiry.at, now)})
+        </>
+      ) : (
+        'No credits expire.'
+      )}
+    </div>
   );
 }
 
@@ -67,12 +84,7 @@ function UserActions({ userId }: { userId: number }) {
   const queryClient = useQueryClient();
   const [createdKey, setCreatedKey] = useState<string | null>(null);
   const changed = async () => {
-    await Promise.all(['credits.balance', 'credits.transactions', 'stats.overview'].map((key) => queryClient.invalidateQueries({ queryKey: [key] })));
-  };
-  const amountOf = (form: FormData, field: string) => Number(form.get(field));
-  const text = (form: FormData, field: string) => {
-    const value = String(form.get(field) ?? '').trim();
-    return value ? value : undefined;
+    await Promise.all(['credits.balance', 'credits.buckets', 'credits.transactions', 'stats.overview'].map((key) => queryClient.invalidateQueries({ queryKey: [key] })));
   };
 
   return (
@@ -82,47 +94,54 @@ function UserActions({ userId }: { userId: number }) {
         title="Recharge credits"
         confirm="Recharge"
         onConfirm={async (form, idempotencyKey) => {
-          const description = text(form, 'description');
-          await client.credits.recharge.mutate({ userId, amount: amountOf(form, 'amount'), idempotencyKey, ...(description ? { description } : {}) });
+          await client.credits.recharge.mutate({
+            userId,
+            amount: numberOf(form, 'amount'),
+            idempotencyKey,
+            description: textOf(form, 'description'),
+            category: textOf(form, 'category') as BucketCategory | undefined,
+            priority: optionalNumberOf(form, 'priority'),
+            expiresAt: utcInstantOf(form, 'expiresAt'),
+          });
           await changed();
         }}
       >
         <AmountField />
-        <label>
-          Description (optional) <input name="description" maxLength={500} />
-        </label>
+        <DescriptionField name="description" />
+        <fieldset>
+          <legend>The bucket the credits land in</legend>
+          <CategoryField defaultValue="paid" />
+          <PriorityField />
+          <Field name="expiresAt" label="Expires at (UTC, optional)" hint="Empty: never expires">
+            <input type="datetime-local" />
+          </Field>
+        </fieldset>
       </ActionDialog>
       <ActionDialog
         label="Consume"
         title="Consume credits"
         confirm="Consume"
         onConfirm={async (form, idempotencyKey) => {
-          const description = text(form, 'description');
-          await client.credits.consume.mutate({ userId, amount: amountOf(form, 'amount'), idempotencyKey, ...(description ? { description } : {}) });
+          await client.credits.consume.mutate({ userId, amount: numberOf(form, 'amount'), idempotencyKey, description: textOf(form, 'description') });
           await changed();
         }}
       >
         <AmountField />
-        <label>
-          Description (optional) <input name="description" maxLength={500} />
-        </label>
+        <DescriptionField name="description" />
       </ActionDialog>
       <ActionDialog
         label="Set balance"
         title="Set the balance (an external update)"
         confirm="Set balance"
         onConfirm={async (form, idempotencyKey) => {
-          const reason = text(form, 'reason');
-          await client.credits.set.mutate({ userId, balance: amountOf(form, 'balance'), idempotencyKey, ...(reason ? { reason } : {}) });
+          await client.credits.set.mutate({ userId, balance: numberOf(form, 'balance'), idempotencyKey, reason: textOf(form, 'reason') });
           await changed();
         }}
       >
-        <label>
-          New balance <input name="balance" type="number" min="0" step="0.0001" required />
-        </label>
-        <label>
-          Reason (optional) <input name="reason" maxLength={500} />
-        </label>
+        <Field name="balance" label="New balance">
+          <input type="number" min="0" step="0.0001" required />
+        </Field>
+        <DescriptionField name="reason" />
       </ActionDialog>
       <ActionDialog
         label="Reset"
@@ -158,76 +177,17 @@ function UserActions({ userId }: { userId: number }) {
 
 function AmountField() {
   return (
-    <label>
-      Amount <input name="amount" type="number" min="0.0001" step="0.0001" required />
-    </label>
+    <Field name="amount" label="Amount">
+      <input type="number" min="0.0001" step="0.0001" required />
+    </Field>
   );
 }
 
-function LedgerSection({ userId }: { userId: number }) {
-  const { client } = useSession();
-  const [filter, setFilter] = useState<{ type: LedgerType | ''; from: string; to: string }>({ type: '', from: '', to: '' });
-  const pager = usePager(filter);
-  const input: RouterInputs['credits']['transactions'] = {
-    userId,
-    limit: 20,
-    ...(filter.type ? { type: filter.type } : {}),
-    ...(filter.from ? { from: new Date(`${filter.from}T00:00:00Z`) } : {}),
-    ...(filter.to ? { to: new Date(`${filter.to}T23:59:59.999Z`) } : {}),
-    ...(pager.cursor ? { cursor: pager.cursor } : {}),
-  };
-  const ledger = useQuery({ ...queries(client).transactions(input), placeholderData: (previous) => previous });
-
+function DescriptionField({ name }: { name: 'description' | 'reason' }) {
   return (
-    <section aria-labelledby="ledger-title">
-      <h2 id="ledger-title">Ledger</h2>
-      <div className="toolbar">
-        <label>
-          Type
-          <select value={filter.type} onChange={(e) => setFilter({ ...filter, type: e.target.value as LedgerType | '' })}>
-            <option value="">all</option>
-            {TYPES.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From <input type="date" value={filter.from} onChange={(e) => setFilter({ ...filter, from: e.target.value })} />
-        </label>
-        <label>
-          To <input type="date" value={filter.to} onChange={(e) => setFilter({ ...filter, to: e.target.value })} />
-        </label>
-      </div>
-      <QueryStatus query={ledger} what="the ledger" />
-      {ledger.data && (
-        <>
-          <table aria-label="Ledger rows">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">Amount</th>
-                <th scope="col" className="num">Balance after</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ledger.data.items.map((t) => (
-                <tr key={t.id}>
-                  <td>{formatTime(t.createdAt)}</td>
-                  <td>{t.type}</td>
-                  <td className="num">{t.amount > 0 ? `+${formatCredits(t.amount)}` : formatCredits(t.amount)}</td>
-                  <td className="num">{formatCredits(t.balanceAfter)}</td>
-                  <td>{t.description ?? t.referenceId ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {ledger.data.items.length === 0 && <p className="muted">No ledger rows match.</p>}
-          <Pager pager={pager} nextCursor={ledger.data.nextCursor} label="Ledger" />
-        </>
-      )}
-    </section>
+    <Field name={name} label={name === 'reason' ? 'Reason (optional)' : 'Description (optional)'}>
+      <input maxLength={500} />
+    </Field>
   );
 }
 
