@@ -46,7 +46,8 @@ export function combinedPerUser<In extends PerUser, Out>(run: (sorted: In[]) => 
     let database = databases.get(pool);
     if (!database) {
       const size = (pool as unknown as { options: { max?: number } }).options.max ?? 10;
-      databases.set(pool, (database = { lanes: Math.max(1, Math.min(MAX_LANES, Math.floor(size / 2))), combine: createCombiner(runSorted, maxBatch) }));
+      database = { lanes: Math.max(1, Math.min(MAX_LANES, Math.floor(size / 2))), combine: createCombiner(runSorted, maxBatch) };
+      databases.set(pool, database);
     }
     return database.combine(String(laneOf(input.userId, database.lanes)), input);
   };

@@ -8,7 +8,9 @@ import type { AnyRoute } from './route';
 export function openApiDocument(routes: AnyRoute[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+    const methods = paths[route.path] ?? {};
+    paths[route.path] = methods;
+    methods[route.method.toLowerCase()] = {
       operationId: operationId(route),
       summary: route.summary,
       tags: [route.tag],
