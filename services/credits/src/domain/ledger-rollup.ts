@@ -61,7 +61,7 @@ async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: numbe
        from ledger_rollup_state where id = 1 for update skip locked`,
     [],
   );
-  if (!state || !state.settled) return { folded: 0, done: true, markMoved: false };
+  if (!state?.settled) return { folded: 0, done: true, markMoved: false };
 
   if (BigInt(state.folded_through) < BigInt(state.pending_through)) {
     const [chunk] = await sql<{ rows: number; last_id: string | null }>(FOLD_SQL, [state.folded_through, state.pending_through, chunkRows]);
