@@ -3,7 +3,7 @@ import { useSession } from './api';
 import { queries } from './queries';
 
 /** How often the balance is read again while a page shows it. */
-export const BALANCE_POLL_MS = 2_000;
+const BALANCE_POLL_MS = 2_000;
 
 /**
  * A user's balance, kept current while shown. Today by polling `credits.balance`; the one place to

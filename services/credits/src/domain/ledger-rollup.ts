@@ -22,7 +22,7 @@ import { type Query, transaction } from '../db/sql';
  */
 
 /** Rows folded per transaction: short transactions, a bounded statement, however far behind. */
-export const FOLD_CHUNK_ROWS = 20_000;
+const FOLD_CHUNK_ROWS = 20_000;
 /** The smallest chunk tried when chunks outlast the statement timeout (a busy database). */
 const MIN_CHUNK_ROWS = 100;
 

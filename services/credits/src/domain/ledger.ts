@@ -84,7 +84,7 @@ interface Pending extends PerUser {
 }
 
 /** Bucket terms as the ledger's functions take them: snake_case JSON, only what was given. */
-export const bucketJson = (terms: BucketTerms & { source?: string }) =>
+const bucketJson = (terms: BucketTerms & { source?: string }) =>
   JSON.stringify({
     category: terms.category,
     priority: terms.priority,

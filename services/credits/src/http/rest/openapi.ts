@@ -55,7 +55,7 @@ export function openApiDocument(routes: AnyRoute[], version: string) {
 }
 
 /** GET /api/credits/{user_id} -> getApiCreditsUserId: stable, unique, readable. */
-export function operationId(route: AnyRoute): string {
+function operationId(route: AnyRoute): string {
   const words = route.path.split(/[^A-Za-z0-9]+/).filter(Boolean);
   return route.method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
