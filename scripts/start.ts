@@ -36,7 +36,7 @@ let stopping: Promise<never> | undefined;
 
 /** Stops what runs, records first, then credits, and exits with `code` (1 if a service did not stop cleanly). */
 function stopAll(code: number, why?: string): Promise<never> {
-  return (stopping ??= (async () => {
+  stopping ??= (async () => {
     let worst = code;
     for (const service of [...started].reverse()) {
       if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
@@ -44,7 +44,8 @@ function stopAll(code: number, why?: string): Promise<never> {
     }
     if (why) console.error(`pnpm start: ${why}`);
     process.exit(worst);
-  })());
+  })();
+  return stopping;
 }
 
 function start(name: Service['name'], env: NodeJS.ProcessEnv): Service {

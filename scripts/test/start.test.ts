@@ -78,6 +78,10 @@ async function outcomeOf(request: Promise<Response>): Promise<Outcome> {
 
 /** A data directory whose clusters exist (a second start, as most are): made by the first test that needs one. */
 let pairDir: string | undefined;
+const pairedDir = async (): Promise<string> => {
+  pairDir ??= await tempDir();
+  return pairDir;
+};
 
 describe('stopping', () => {
   // Settings as users change them: other ports and the generated admin key; any free ports
@@ -86,7 +90,7 @@ describe('stopping', () => {
     ['SIGTERM to the pnpm process', 'other ports, the generated admin key', 'SIGTERM'],
     ['Ctrl-C (SIGINT to its process group, as a terminal sends it)', 'PORT=0, RECORDS_PORT=0, ADMIN_API_KEY', 'SIGINT'],
   ] as const)('%s under load from 16 clients (%s): every call in flight answered, then nothing left running', async (_, _settings, signal) => {
-    const dataDir = signal === 'SIGTERM' ? (pairDir ??= await tempDir()) : await tempDir();
+    const dataDir = signal === 'SIGTERM' ? await pairedDir() : await tempDir();
     const env: Record<string, string> =
       signal === 'SIGTERM'
         ? { PORT: String(await freePort()), RECORDS_PORT: String(await freePort()), DATA_DIR: dataDir }
@@ -205,7 +209,7 @@ describe('stopping', () => {
   });
 
   it('a supervisor killed outright (SIGKILL) leaves nothing behind: the services see its channel close and stop', async () => {
-    const dataDir = (pairDir ??= await tempDir());
+    const dataDir = await pairedDir();
     const run = start({ PORT: String(await freePort()), RECORDS_PORT: String(await freePort()), DATA_DIR: dataDir });
     await run.up;
     const supervisor = [...run.seen.values()].find((p) => p.cmdline.includes('scripts/start.ts'))!;

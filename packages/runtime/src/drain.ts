@@ -17,7 +17,10 @@ const states = new WeakMap<http.Server, State>();
 
 function stateOf(server: http.Server): State {
   let state = states.get(server);
-  if (!state) states.set(server, (state = { draining: false, inFlight: new Set() }));
+  if (!state) {
+    state = { draining: false, inFlight: new Set() };
+    states.set(server, state);
+  }
   return state;
 }
 

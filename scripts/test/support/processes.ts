@@ -34,7 +34,7 @@ function allProcs(): Proc[] {
 }
 
 /** Every live process under `pid` (its children, theirs, ...), whatever process group or session they moved to. */
-export function descendantsOf(pid: number): Proc[] {
+function descendantsOf(pid: number): Proc[] {
   const procs = allProcs();
   const found: Proc[] = [];
   const parents = new Set([pid]);

@@ -27,10 +27,13 @@ export async function writeChart(scenarios: Scenario[]): Promise<string> {
   const x = (c: number) => pad.left + (callers.indexOf(c) / Math.max(1, callers.length - 1)) * (width - pad.left - pad.right);
   const y = (v: number) => height - pad.bottom - (v / top) * (height - pad.top - pad.bottom);
 
+  const heading = 'consume: operations per second against concurrent callers';
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    // The chart's name for screen readers (an SVG's text alternative is its title).
+    `<title>${heading}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${pad.left}" y="22" font-size="14" font-weight="bold">consume: operations per second against concurrent callers</text>`,
+    `<text x="${pad.left}" y="22" font-size="14" font-weight="bold">${heading}</text>`,
   ];
   for (let i = 0; i <= 5; i++) {
     const v = (top / 5) * i;

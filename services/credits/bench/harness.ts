@@ -107,7 +107,10 @@ export async function spawnBuilt(serviceDir: string, portVariable: string, env: 
   const sampler = setInterval(sample, 250);
   return {
     url,
-    rssMb: () => (sample(), peakMb),
+    rssMb: () => {
+      sample();
+      return peakMb;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         clearInterval(sampler);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type CreditsClient } from '@credits/client';
+import type { CreditsClient } from '@credits/client';
 import pg from 'pg';
 import { loadPeople } from '../../records/src/generate';
 import { drive, spawnBuilt } from './harness';

@@ -37,7 +37,7 @@ export function compare(name: string, concurrency: number, ours: Latencies, base
   };
 }
 
-export function machine() {
+function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 }
 

@@ -76,8 +76,8 @@ export async function statsScenarios(opts: {
   }
   const perSec = (l: Latencies) => l.ops / l.seconds;
   const mean = (ls: Latencies[]) => ls.reduce((sum, l) => sum + perSec(l), 0) / ls.length;
-  running.forEach((l, i) => scenarios.push(compare(`consume, rollup fold running (round ${i + 1})`, callers, l, null, rssMb())));
-  held.forEach((l, i) => scenarios.push(compare(`consume, rollup fold held off (round ${i + 1})`, callers, l, null, rssMb())));
+  for (const [i, l] of running.entries()) scenarios.push(compare(`consume, rollup fold running (round ${i + 1})`, callers, l, null, rssMb()));
+  for (const [i, l] of held.entries()) scenarios.push(compare(`consume, rollup fold held off (round ${i + 1})`, callers, l, null, rssMb()));
   scenarios.at(-1)!.note = `running / held off, mean of both rounds: ${(mean(running) / mean(held)).toFixed(2)}x`;
   return scenarios;
 }

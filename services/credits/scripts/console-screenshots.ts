@@ -28,7 +28,10 @@ const MODELS = ['gpt-4o', 'claude-3.5-sonnet', 'llama-3-70b'];
 
 // A fixed sequence, so the pictures show the same data each time.
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+const random = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+  return seed / 2_147_483_648;
+};
 const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
 const dayOf = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 

@@ -127,6 +127,11 @@ async function judge(tally: Tally, what: string, answer: { status: number; text:
 }
 
 const tallies: Record<string, Tally> = {};
+const newTally = (name: string): Tally => {
+  const tally = { tried: 0, refused: 0, accepted: 0 };
+  tallies[name] = tally;
+  return tally;
+};
 afterAll(() => {
   const lines = Object.entries(tallies).map(([name, t]) => `${name}: ${t.tried} tried, ${t.refused} refused (4xx), ${t.accepted} accepted`);
   console.info(`bad input, ${lines.length} procedures and routes:\n${lines.join('\n')}`);
@@ -143,7 +148,7 @@ describe('every tRPC procedure', () => {
   for (const [path, procedure] of procedures) {
     const type = procedure._def.type;
     it(`${type} ${path}`, async () => {
-      const tally = (tallies[`tRPC ${path}`] = { tried: 0, refused: 0, accepted: 0 });
+      const tally = newTally(`tRPC ${path}`);
       const tRPCMessage = (body: unknown) => (body as { error?: { json?: { message?: unknown } } }).error?.json?.message;
       const request = (text: string) =>
         type === 'query' ? send('GET', `/trpc/${path}?input=${encodeURIComponent(text)}`, undefined) : send('POST', `/trpc/${path}`, text);
@@ -171,7 +176,7 @@ describe('every REST route', () => {
 
   for (const route of restRoutes) {
     it(`${route.method} ${route.path}`, async () => {
-      const tally = (tallies[`REST ${route.method} ${route.path}`] = { tried: 0, refused: 0, accepted: 0 });
+      const tally = newTally(`REST ${route.method} ${route.path}`);
       const names = (shape: unknown) => Object.keys((shape as { shape?: object } | undefined)?.shape ?? {});
       const bodyFields = [...names(route.body), ...FIELDS];
       const queryFields = [...names(route.query), 'limit', 'offset', '__proto__'];
@@ -224,7 +229,7 @@ describe('raw HTTP', () => {
   );
 
   it('no request, however malformed, is a 5xx or stops the service', async () => {
-    const tally = (tallies['raw HTTP'] = { tried: 0, refused: 0, accepted: 0 });
+    const tally = newTally('raw HTTP');
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'BREW'), target, credential, framing, async (method, path, auth, request) => {
         const { headers, body } = request;

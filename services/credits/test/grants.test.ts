@@ -181,7 +181,7 @@ describe('a run killed half way', () => {
       DAILY_GRANT_CHUNK_SIZE: '100',
       DAILY_GRANT_LEASE_MS: '1000',
     });
-    for (let i = 0; i < 3_000 && !((await runs())[0]?.usersGranted! >= 1_000); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 3_000 && ((await runs())[0]?.usersGranted ?? 0) < 1_000; i++) await new Promise((r) => setTimeout(r, 10));
     await child.stop('SIGKILL');
     const [killed] = await runs();
     expect(killed).toMatchObject({ date: today, status: 'running' }); // nobody closed it: the process died

@@ -70,12 +70,12 @@ const ABUSES: Record<string, Abuse> = {
     rawRequest(service.url, `${requestHead('POST', path(''), { ...auth, 'content-type': 'application/json', 'content-length': 1_000 })}{"json":{"userId":1,`, {
       closeAfterSend: true,
     }),
-  'a malformed percent-encoding in the path': (path, auth) => rawRequest(service.url, requestHead('POST', path('%E0%A4%A'), { ...auth, 'content-length': 2 }) + '{}'),
-  'NUL in the path and the query': (path, auth) => rawRequest(service.url, requestHead('POST', `${path('%00')}?input=%00&limit=%00`, { ...auth, 'content-length': 2 }) + '{}'),
-  'a 20 KB header': (path, auth) => rawRequest(service.url, requestHead('POST', path(''), { ...auth, 'x-padding': 'p'.repeat(20_000), 'content-length': 2 }) + '{}'),
-  'a 100 KB request line': (path, auth) => rawRequest(service.url, requestHead('POST', `${path('')}?q=${'q'.repeat(100_000)}`, { ...auth, 'content-length': 2 }) + '{}'),
-  'an unknown method': (path, auth) => rawRequest(service.url, requestHead('BREW', path(''), { ...auth, 'content-length': 2 }) + '{}'),
-  'a body that is not JSON': (path, auth) => rawRequest(service.url, requestHead('POST', path(''), { ...auth, 'content-type': 'application/json', 'content-length': 5 }) + '{"a":'),
+  'a malformed percent-encoding in the path': (path, auth) => rawRequest(service.url, `${requestHead('POST', path('%E0%A4%A'), { ...auth, 'content-length': 2 })}{}`),
+  'NUL in the path and the query': (path, auth) => rawRequest(service.url, `${requestHead('POST', `${path('%00')}?input=%00&limit=%00`, { ...auth, 'content-length': 2 })}{}`),
+  'a 20 KB header': (path, auth) => rawRequest(service.url, `${requestHead('POST', path(''), { ...auth, 'x-padding': 'p'.repeat(20_000), 'content-length': 2 })}{}`),
+  'a 100 KB request line': (path, auth) => rawRequest(service.url, `${requestHead('POST', `${path('')}?q=${'q'.repeat(100_000)}`, { ...auth, 'content-length': 2 })}{}`),
+  'an unknown method': (path, auth) => rawRequest(service.url, `${requestHead('BREW', path(''), { ...auth, 'content-length': 2 })}{}`),
+  'a body that is not JSON': (path, auth) => rawRequest(service.url, `${requestHead('POST', path(''), { ...auth, 'content-type': 'application/json', 'content-length': 5 })}{"a":`),
 };
 
 /**

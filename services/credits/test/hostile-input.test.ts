@@ -59,7 +59,7 @@ describe('metadata that could not be sent back', () => {
     ['prototype', { prototype: 1 }],
     ['constructor, nested', { a: { b: [{ constructor: { x: 1 } }] } }],
     ['a lone surrogate in a value', { note: '\ud800' }],
-    ['a lone surrogate in a key', { ['k\udc00']: 1 }],
+    ['a lone surrogate in a key', { 'k\udc00': 1 }],
   ];
   for (const [what, metadata] of poisoned) {
     it(`usage.record and sessions.create refuse ${what} with a 400, writing nothing`, async () => {

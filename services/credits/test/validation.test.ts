@@ -65,7 +65,7 @@ describe('amounts outside the rules are BAD_REQUEST, and nothing is written', ()
 
   const badBalances: [string, unknown, RegExp][] = [
     ['negative', -0.0001, /must not be negative/],
-    ['five decimal places', 3.14159, /at most 4 decimal places/],
+    ['five decimal places', 1.23456, /at most 4 decimal places/],
     ['NaN', Number.NaN, /finite number/],
     ['Infinity', Number.POSITIVE_INFINITY, /finite number/],
     ['over 1e12', 1e12 + 0.5, /at most 1000000000000/],

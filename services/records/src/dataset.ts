@@ -23,7 +23,7 @@ export interface Dataset {
 }
 
 /** Matches are counted up to this many; past it `total_records` says this many (and the metadata says it is capped). */
-export const COUNT_CAP = 10_000;
+const COUNT_CAP = 10_000;
 
 const SCHEMA = `
   create extension if not exists pg_trgm;

@@ -28,8 +28,8 @@ export function ActionDialog({
   danger?: boolean;
   unkeyed?: boolean;
   children?: ReactNode;
-  /** The form's fields and the dialog's key; resolves to what to say when done. */
-  onConfirm: (form: FormData, idempotencyKey: string) => Promise<string | void>;
+  /** The form's fields and the dialog's key; the dialog closes when it resolves and shows the error when it rejects. */
+  onConfirm: (form: FormData, idempotencyKey: string) => Promise<void>;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [key, setKey] = useState<string | null>(null);

@@ -11,7 +11,7 @@ interface Expiry {
 }
 
 /** The credits of the balance (buckets in effect, not yet expired) by the instant they expire, soonest first. */
-export function expiriesOf(buckets: Bucket[], now: number): Expiry[] {
+function expiriesOf(buckets: Bucket[], now: number): Expiry[] {
   const byInstant = new Map<number, Expiry>();
   for (const b of buckets) {
     if (!b.expiresAt || b.remaining <= 0 || b.effectiveAt.getTime() > now || b.expiresAt.getTime() <= now) continue;

@@ -29,7 +29,7 @@ const AuthContext = createContext<Auth | null>(null);
 export const REFUSED_EVENT = 'credits:credential-refused';
 
 /** The console is served by the service it talks to: same origin, no CORS, no URL to configure. */
-export const clientFor = (token: string) => createCreditsClient({ url: window.location.origin, apiKey: token, retry: { retries: 2 } });
+const clientFor = (token: string) => createCreditsClient({ url: window.location.origin, apiKey: token, retry: { retries: 2 } });
 
 function sessionOf(client: CreditsClient, who: Whoami): Session {
   return { client, who, operator: who.kind !== 'user', admin: who.kind === 'admin' };

@@ -17,6 +17,3 @@ export function utcInstantOf(form: FormData, field: string): Date | undefined {
   const value = textOf(form, field);
   return value === undefined ? undefined : new Date(`${value}Z`);
 }
-
-/** The value a `datetime-local` field shows for an instant, in UTC, to the minute. */
-export const utcInputValue = (d: Date) => d.toISOString().slice(0, 16);

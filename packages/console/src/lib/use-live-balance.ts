@@ -4,7 +4,7 @@ import { useSession } from './api';
 import { queries } from './queries';
 
 /** How often the balance is read again while a page shows it. */
-export const BALANCE_POLL_MS = 2_000;
+const BALANCE_POLL_MS = 2_000;
 
 /** What a balance is made of: read again when it moves. */
 const FOLLOWERS = ['credits.buckets', 'credits.transactions'];

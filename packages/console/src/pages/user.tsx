@@ -88,6 +88,7 @@ function UserActions({ userId }: { userId: number }) {
   };
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a row of buttons that open dialogs, not form fields: a fieldset is the wrong element
     <div className="actions" role="group" aria-label="Actions">
       <ActionDialog
         label="Recharge"

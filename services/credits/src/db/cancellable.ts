@@ -90,7 +90,11 @@ async function cancelBackend(connection: pg.PoolClient, pool: pg.Pool): Promise<
     // The server closes the socket once it has read the request; an unreachable one fails the
     // statement on its own.
     const done = setTimeout(resolve, 2_000);
-    for (const event of ['end', 'error']) socket.once(event, () => (clearTimeout(done), resolve()));
+    const finish = () => {
+      clearTimeout(done);
+      resolve();
+    };
+    for (const event of ['end', 'error']) socket.once(event, finish);
     (canceller as unknown as { cancel(client: pg.PoolClient, query: unknown): void }).cancel(connection, activeQuery);
   });
 }

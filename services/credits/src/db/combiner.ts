@@ -38,7 +38,7 @@ export function combinedPerUser<In extends PerUser, Out>(run: (sorted: In[]) => 
     const order = items.map((_, i) => i).sort((a, b) => compareUsers(items[a]!.userId, items[b]!.userId));
     const outs = await withDeadlockRetry(() => run(order.map((i) => items[i]!)));
     const inOrder: Out[] = [];
-    order.forEach((i, k) => (inOrder[i] = outs[k]!));
+    for (const [k, i] of order.entries()) inOrder[i] = outs[k]!;
     return inOrder;
   };
   return async (input) => {
@@ -46,7 +46,8 @@ export function combinedPerUser<In extends PerUser, Out>(run: (sorted: In[]) => 
     let database = databases.get(pool);
     if (!database) {
       const size = (pool as unknown as { options: { max?: number } }).options.max ?? 10;
-      databases.set(pool, (database = { lanes: Math.max(1, Math.min(MAX_LANES, Math.floor(size / 2))), combine: createCombiner(runSorted, maxBatch) }));
+      database = { lanes: Math.max(1, Math.min(MAX_LANES, Math.floor(size / 2))), combine: createCombiner(runSorted, maxBatch) };
+      databases.set(pool, database);
     }
     return database.combine(String(laneOf(input.userId, database.lanes)), input);
   };
@@ -96,7 +97,7 @@ function createCombiner<In, Out>(run: (items: In[]) => Promise<Out[]>, maxBatch:
       try {
         const outs = await run(batch.map((w) => w.input));
         if (outs.length !== batch.length) throw new Error(`combined batch: ${batch.length} items in, ${outs.length} out`);
-        batch.forEach((w, i) => w.resolve(outs[i]!));
+        for (const [i, w] of batch.entries()) w.resolve(outs[i]!);
       } catch (error) {
         for (const w of batch) w.reject(error);
       }

@@ -13,7 +13,7 @@ type ApiKeyEntity = InferEntity<typeof ApiKey>;
 /** 32 random bytes behind a prefix that says what the string is (and lets secret scanners find it). */
 const KEY_PREFIX = 'ck_live_';
 
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** A new key: the secret (shown once), the prefix that tells keys apart, and the hash that is stored. */
 export function newApiKey(): { key: string; prefix: string; keyHash: string } {

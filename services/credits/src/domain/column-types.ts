@@ -24,7 +24,7 @@ export interface ColumnType {
   scale?: number;
 }
 
-export const ACCEPTED_TYPES =
+const ACCEPTED_TYPES =
   'integer, smallint, bigint, numeric(p,s), real, double precision, text, varchar(n), char(n), boolean, date, timestamp, timestamptz, jsonb, uuid, ' +
   'or the MySQL spellings INT, INT(n), INT UNSIGNED, MEDIUMINT, TINYINT(1), BOOL, DECIMAL(p,s), FLOAT, DOUBLE, CHAR(n), VARCHAR(n), MEDIUMTEXT, LONGTEXT, ' +
   'DATETIME, TIMESTAMP, JSON, INT AUTO_INCREMENT PRIMARY KEY';

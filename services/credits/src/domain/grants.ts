@@ -44,7 +44,7 @@ export interface GrantRequest {
 }
 
 /** The UTC calendar day of `moment`, YYYY-MM-DD. */
-export const utcDate = (moment: Date) => moment.toISOString().slice(0, 10);
+const utcDate = (moment: Date) => moment.toISOString().slice(0, 10);
 
 /** The daily grant's period for a UTC day: 00:00 that day. */
 export const dayPeriod = (date: string) => new Date(`${date}T00:00:00Z`);

@@ -22,7 +22,7 @@ import { type Query, transaction } from '../db/sql';
  */
 
 /** Rows folded per transaction: short transactions, a bounded statement, however far behind. */
-export const FOLD_CHUNK_ROWS = 20_000;
+const FOLD_CHUNK_ROWS = 20_000;
 /** The smallest chunk tried when chunks outlast the statement timeout (a busy database). */
 const MIN_CHUNK_ROWS = 100;
 
@@ -61,7 +61,7 @@ async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: numbe
        from ledger_rollup_state where id = 1 for update skip locked`,
     [],
   );
-  if (!state || !state.settled) return { folded: 0, done: true, markMoved: false };
+  if (!state?.settled) return { folded: 0, done: true, markMoved: false };
 
   if (BigInt(state.folded_through) < BigInt(state.pending_through)) {
     const [chunk] = await sql<{ rows: number; last_id: string | null }>(FOLD_SQL, [state.folded_through, state.pending_through, chunkRows]);

@@ -85,7 +85,7 @@ interface Pending extends PerUser {
 }
 
 /** Bucket terms as the ledger's functions take them: snake_case JSON, only what was given. */
-export const bucketJson = (terms: BucketTerms & { source?: string }) =>
+const bucketJson = (terms: BucketTerms & { source?: string }) =>
   JSON.stringify({
     category: terms.category,
     priority: terms.priority,
@@ -215,11 +215,11 @@ interface BalanceRead extends PerUser {
 }
 
 /**
- * A balance as read for credits row `c` at the instant `at`: what is spendable is the sum of the
- * live buckets then (ledger.sql, rules 7 and 8), so a bucket past its expiry does not count, even
- * before it is written off; and the next of them to expire.
+ * A balance as read for credits row `c` with its parts `a` at an instant (below): what is
+ * available is the live buckets then (ledger.sql, rules 7 to 9), so a bucket past its expiry does
+ * not count, even before it is written off; what holds reserve; and the next credits to expire.
  */
-const balanceAt = (at: string) =>
+const BALANCE_COLUMNS =
   `c.user_id, a.available + a.held as balance, a.available, a.held, c.updated_at, e.at as next_expiry_at, e.amount as next_expiry_amount`;
 /** The balance's parts, summed in SQL: exact, where adding the two numbers in JavaScript is not. */
 const partsAt = (at: string) => `left join lateral (select credits_available(c.user_id, ${at}) as available, credits_held(c.user_id, ${at}) as held) a on true`;
@@ -240,7 +240,7 @@ const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
     ? readBalance(batch[0]!)
     : query<BalanceRow>(
         batch[0]!.em,
-        `select ${balanceAt('asked.at')}
+        `select ${BALANCE_COLUMNS}
            from unnest($1::integer[], $2::text[], $3::timestamptz[]) with ordinality as asked (user_id, external_id, at, ord)
            left join users u on asked.user_id is null and u.external_id = asked.external_id
            left join credits c on c.user_id = coalesce(asked.user_id, u.id)
@@ -254,7 +254,7 @@ const readBalances = combinedPerUser<BalanceRead, BalanceRow>((batch) =>
 async function readBalance({ em, userId, now }: BalanceRead): Promise<BalanceRow[]> {
   const [row] = await query<BalanceRow>(
     em,
-    `select ${balanceAt('$3::timestamptz')}
+    `select ${BALANCE_COLUMNS}
        from credits c ${partsAt('$3::timestamptz')} ${nextExpiryAt('$3::timestamptz')}
       where c.user_id = coalesce($1::integer, (select id from users where external_id = $2::text))`,
     [...idOrExternalId(userId), now],

@@ -4,7 +4,7 @@ import { badRequest } from './errors';
  * Keyset pagination over an increasing id: a cursor is the last id a page returned, opaque to
  * callers. Unlike offsets, a walk sees every row once even while rows are being inserted.
  */
-export function encodeCursor(id: number): string {
+function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`).toString('base64url');
 }
 

@@ -5,7 +5,7 @@ import { newApiKey } from './api-keys';
 import { emailTaken, externalIdTaken } from './errors';
 
 /** The ledger key of a sign-up's first credits: one per user, so they are paid at most once. */
-export const SIGN_UP_KEY = 'signup';
+const SIGN_UP_KEY = 'signup';
 
 interface UserRow {
   id: number;

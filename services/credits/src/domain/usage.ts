@@ -139,7 +139,7 @@ const DAY_MS = 86_400_000;
  * the part days at its ends, read from the records: [from, first whole day) and [end of the last
  * whole day, to]. A day counts as whole only if it lies entirely inside the range.
  */
-export function splitRange(from?: Date, to?: Date) {
+function splitRange(from?: Date, to?: Date) {
   const ceilDay = (d: Date) => new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
   const floorDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
   const lo = from && ceilDay(from); // the first whole day starts here (undefined: from the beginning)
@@ -215,7 +215,7 @@ export async function usageStats(em: EntityManager, i: UsageStatsInput): Promise
   };
 }
 
-export function toUsageRecord(row: UsageRow): UsageRecord {
+function toUsageRecord(row: UsageRow): UsageRecord {
   return {
     id: Number(row.id),
     userId: row.user_id,

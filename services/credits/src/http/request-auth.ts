@@ -4,7 +4,7 @@ import { credentialFrom } from '../auth/credentials';
 import type { Deps } from '../trpc/context';
 
 /** The address failed attempts are counted against: the peer of the connection. */
-export const clientAddress = (req: http.IncomingMessage): string => req.socket?.remoteAddress ?? 'unknown';
+const clientAddress = (req: http.IncomingMessage): string => req.socket?.remoteAddress ?? 'unknown';
 
 /** Who sent this request, from its headers alone: checked before any body is read. */
 export function authenticateRequest(deps: Deps, req: http.IncomingMessage): Promise<AuthResult> {

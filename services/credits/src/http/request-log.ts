@@ -13,7 +13,10 @@ const collected = new WeakMap<http.IncomingMessage, CallRecord[]>();
 /** Where the calls of `req` are collected (made on first use). */
 export function callsOf(req: http.IncomingMessage): CallRecord[] {
   let calls = collected.get(req);
-  if (!calls) collected.set(req, (calls = []));
+  if (!calls) {
+    calls = [];
+    collected.set(req, calls);
+  }
   return calls;
 }
 

@@ -41,7 +41,9 @@ export function createGrantRuns(
       if (joined) return joined;
       const started = performance.now();
       let progress: ProgramRunCounts = { program: program.name, period, granted: 0, credits: 0, alreadyGranted: 0, refused: 0, ms: 0 };
-      const onChunk = (chunk: ProgramRunCounts) => void (progress = chunk);
+      const onChunk = (chunk: ProgramRunCounts) => {
+        progress = chunk;
+      };
       const run = outsideAnyCall(() => runGrant(orm.em.fork(), program, settings, { period, trigger, now, signal: stopping.signal, pace, onChunk }));
       const done = observeGrant(run, log, metrics, trigger);
       const handle: GrantRunHandle = { done, progress: () => ({ ...progress, ms: Math.round(performance.now() - started) }) };

@@ -100,7 +100,11 @@ it(`soak: ${SOAK_MS / 60_000} minutes at ${LOAD_SHARE * 100}% of measured capaci
     const due = Math.floor(((performance.now() - started) / 1000) * rate);
     for (; sent < due; sent++) {
       const window = Math.floor((performance.now() - started) / WINDOW_MS);
-      const p = call((ms) => (windows[window] ??= []).push(ms)).finally(() => inFlight.delete(p));
+      const p = call((ms) => {
+        const latencies = windows[window] ?? [];
+        windows[window] = latencies;
+        latencies.push(ms);
+      }).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     maxInFlight = Math.max(maxInFlight, inFlight.size);

@@ -8,7 +8,7 @@ import { describe, it } from 'vitest';
  * Debian's Chromium for the browser tests. Without it a browser test skips with a one-line
  * notice, unless REQUIRE_BROWSER_TESTS=1 (CI), where a missing browser is a failure.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const present = fs.existsSync(CHROMIUM);
 
 /** `describe`, or its skip (with the notice), or a failing test saying what is missing. */

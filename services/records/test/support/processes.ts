@@ -16,7 +16,7 @@ export interface Running {
 }
 
 /** A service as its own process, from its source; resolves when it logs that it listens. */
-export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
+async function startProcess(entry: string, env: Record<string, string>, ready: RegExp): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
     cwd: root,
     // The records service's tsconfig maps @credits/client to its source: no build needed first.

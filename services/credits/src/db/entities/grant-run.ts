@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const GRANT_RUN_STATUSES = ['running', 'completed', 'failed', 'interrupted', 'abandoned'] as const;
+const GRANT_RUN_STATUSES = ['running', 'completed', 'failed', 'interrupted', 'abandoned'] as const;
 
 /**
  * One run of a grant program for a period (one firing of its schedule; the daily grant's is a day

@@ -12,5 +12,5 @@ import { UsageDaily } from './usage-daily';
 import { UsageRecord } from './usage-record';
 import { User } from './user';
 
-export { ApiKey, CreditAccount, CreditBucket, CreditHold, CreditTransaction, GrantProgram, GrantRun, SchemaChange, Session, SessionMessage, UsageDaily, UsageRecord, User };
+export { ApiKey, CreditAccount, User };
 export const entities = [User, CreditAccount, CreditBucket, CreditHold, CreditTransaction, ApiKey, GrantProgram, GrantRun, Session, SessionMessage, UsageRecord, UsageDaily, SchemaChange];

@@ -8,7 +8,9 @@ import type { AnyRoute } from './route';
 export function openApiDocument(routes: AnyRoute[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+    const methods = paths[route.path] ?? {};
+    paths[route.path] = methods;
+    methods[route.method.toLowerCase()] = {
       operationId: operationId(route),
       summary: route.summary,
       tags: [route.tag],
@@ -53,7 +55,7 @@ export function openApiDocument(routes: AnyRoute[], version: string) {
 }
 
 /** GET /api/credits/{user_id} -> getApiCreditsUserId: stable, unique, readable. */
-export function operationId(route: AnyRoute): string {
+function operationId(route: AnyRoute): string {
   const words = route.path.split(/[^A-Za-z0-9]+/).filter(Boolean);
   return route.method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }

@@ -76,6 +76,9 @@ interface JsonNode {
 const jsonSchemas = new WeakMap<z.ZodType, JsonNode>();
 function jsonSchemaOf(schema: z.ZodType): JsonNode {
   let json = jsonSchemas.get(schema);
-  if (!json) jsonSchemas.set(schema, (json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonNode));
+  if (!json) {
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
+    jsonSchemas.set(schema, json);
+  }
   return json;
 }
