@@ -1,4 +1,4 @@
-import { createTRPCClient, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, splitLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from './service-types';
 import { attemptsLink } from './attempts';
@@ -6,6 +6,7 @@ import { readingForeignAnswers } from './foreign-answers';
 import { createMeter, type Meter } from './meter';
 import { creditsErrorLink, idempotencyKeyLink, requestIdHeader, requestIdLink } from './links';
 import { type CreditsClientOptions, resolveOptions } from './options';
+import { subscriptionLink } from './subscriptions';
 import { type TransportOptions, transportLink } from './transport';
 
 /** The typed procedures, and `meter`: hold, work, capture in one call. */
@@ -30,7 +31,15 @@ export function createCreditsClient(options: CreditsClientOptions = {}): Credits
     },
   };
   const client = createTRPCClient<AppRouter>({
-    links: [creditsErrorLink(), idempotencyKeyLink(), requestIdLink(), attemptsLink({ timeoutMs, retry }), transportLink(transport, batch)],
+    links: [
+      creditsErrorLink(),
+      // A subscription is a stream that reconnects by itself (resuming after its last event), not a call with a deadline and retries.
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: subscriptionLink(transport.url, fetch, () => transport.headers([])),
+        false: [idempotencyKeyLink(), requestIdLink(), attemptsLink({ timeoutMs, retry }), transportLink(transport, batch)],
+      }),
+    ],
   });
   // The router has no `meter` procedure: the client's proxy answers every other name.
   const meter = createMeter(client);

@@ -35,6 +35,10 @@ export type ErrorDetails =
   /** `balance` and `available`: what the user could spend (credits held for others' calls are not). */
   | { reason: 'INSUFFICIENT_CREDITS'; balance: number; available: number; required: number }
   | { reason: 'HOLD_NOT_FOUND'; holdId: number }
+  | { reason: 'WEBHOOK_NOT_FOUND'; endpointId: number }
+  | { reason: 'DELIVERY_NOT_FOUND'; deliveryId: number }
+  /** An endpoint on a private, loopback or link-local address (or one whose name does not resolve). */
+  | { reason: 'WEBHOOK_URL_REFUSED'; url: string }
   | { reason: 'HOLD_EXPIRED'; holdId: number }
   | { reason: 'HOLD_FINISHED'; holdId: number; status: 'captured' | 'released' | 'expired' }
   | { reason: 'IDEMPOTENCY_KEY_REUSED'; idempotencyKey: string }

@@ -15,3 +15,4 @@ export * from './usage';
 export * from './users';
 export * from './programs';
 export * from './holds';
+export * from './events';

@@ -38,6 +38,15 @@ export function admit(server: http.Server, res: http.ServerResponse): boolean {
   return true;
 }
 
+/**
+ * A long-lived answer (an event stream) is not a request being answered: background work that
+ * gives way to requests in flight would otherwise wait as long as anyone listens. Shutdown ends
+ * streams itself (they end when their source stops; closeGracefully cuts what is left).
+ */
+export function streaming(server: http.Server, res: http.ServerResponse): void {
+  stateOf(server).inFlight.delete(res);
+}
+
 /** How many requests are being answered now: background work yields while there are others. */
 export function requestsInFlight(server: http.Server): number {
   return stateOf(server).inFlight.size;

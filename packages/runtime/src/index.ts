@@ -1,4 +1,4 @@
-export { admit, closeGracefully, requestsInFlight, startDraining } from './drain';
+export { admit, closeGracefully, requestsInFlight, startDraining, streaming } from './drain';
 export { type EmbeddedDatabase, type EmbeddedOptions, type Log, runningEmbeddedUrl, startEmbeddedPostgres } from './embedded';
 export { exitOnStartupError, type ReadyMessage, runUntilStopped } from './lifecycle';
 export { createLogger, type Logger } from './log';

@@ -25,6 +25,9 @@ import { type ExpiryJob, startExpiryJob } from './jobs/expiry';
 import { createPace } from './jobs/pace';
 import { dailyProgram } from './domain/programs';
 import { type LedgerRollupJob, startLedgerRollupJob } from './jobs/ledger-rollup';
+import { setDefaultThreshold } from './domain/alerts';
+import { startEventStream } from './jobs/event-stream';
+import { type WebhookJob, startWebhookJob } from './jobs/webhooks';
 import { createMetrics } from './observability/metrics';
 import type { Deps } from './trpc/context';
 
@@ -42,6 +45,8 @@ export interface App {
   expiry: ExpiryJob;
   /** The overview's rollups, folded every LEDGER_ROLLUP_INTERVAL_MS (unless 0). */
   ledgerRollup: LedgerRollupJob | undefined;
+  /** Webhook fan-out and delivery. */
+  webhooks: WebhookJob;
   /** Stops taking requests, lets those in flight finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
@@ -70,6 +75,8 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     throw config.databaseUrl ? databaseError('DATABASE_URL', config.databaseUrl, error) : error;
   }
   const adminKey = await resolveAdminKey(config);
+  // Every replica writes its setting: replicas are meant to run with one configuration.
+  await setDefaultThreshold(orm.em.fork(), config.lowBalanceThreshold);
   const keys = createKeyCache(API_KEY_CACHE_MS);
   const revocations = watchRevocations(config.databaseListenUrl === 'off' ? null : (config.databaseListenUrl ?? database.url), orm, keys, log);
   // Background work gives way while calls other than the one that may have started it are answered.
@@ -90,12 +97,15 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
       keys,
     }),
     metrics,
+    events: startEventStream(orm, log, config.eventsPollMs),
+    webhooks: config.webhooks,
     requestTimeoutMs: config.timeouts.requestTimeoutMs,
   };
   server = createHttpServer(deps, { metricsToken: config.metricsToken, timeouts: config.timeouts });
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    await deps.events.stop();
     await revocations.close();
     await orm.close();
     await database.stop();
@@ -105,6 +115,7 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
   const programs = startProgramsJob(orm, log, deps.grantRuns, dailyProgram(config.dailyGrant), clock);
   const expiry = startExpiryJob(orm, log, clock, metrics, pace);
   const ledgerRollup = config.ledgerRollupIntervalMs > 0 ? startLedgerRollupJob(orm, log, config.ledgerRollupIntervalMs) : undefined;
+  const webhooks = startWebhookJob(orm, log, config.webhooks, config.eventsPollMs);
 
   let closing: Promise<void> | undefined;
   return {
@@ -115,9 +126,17 @@ export async function startApp(config: Config, log: Logger, clock: () => Date = 
     programs,
     expiry,
     ledgerRollup,
+    webhooks,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([closeGracefully(server, config.shutdownGraceMs), programs.stop(), expiry.stop(), ledgerRollup?.stop()]);
+        await Promise.all([
+          closeGracefully(server, config.shutdownGraceMs),
+          deps.events.stop(),
+          programs.stop(),
+          expiry.stop(),
+          ledgerRollup?.stop(),
+          webhooks.stop(),
+        ]);
         await revocations.close();
         await orm.close();
         await database.stop();

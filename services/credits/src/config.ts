@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { amount } from '@credits/contract';
+import { amount, balanceValue } from '@credits/contract';
 import { StartupError } from '@credits/runtime';
 import { z } from 'zod';
 import type { FailureStore } from './auth/failure-limiter';
@@ -39,6 +39,11 @@ const env = z
     DAILY_GRANT_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).default(2_000),
     DAILY_GRANT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
     LEDGER_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
+    LOW_BALANCE_THRESHOLD: z.coerce.number().pipe(balanceValue).optional(),
+    EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(50),
+    WEBHOOKS_ALLOW_PRIVATE: z.stringbool({ error: 'must be true or false' }).default(false),
+    WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOKS_BACKOFF_SCALE: z.coerce.number().min(0.0001).max(1).default(1),
   })
   .superRefine((e, ctx) => {
     // Node refuses a server whose whole-request limit is shorter than its headers limit.
@@ -84,6 +89,20 @@ export interface Config {
   dailyGrant: GrantSettings;
   /** How often this process folds the ledger into the overview's daily rollups; 0: never (another replica does). */
   ledgerRollupIntervalMs: number;
+  /** Every user's low-balance threshold unless set for the user (alerts.set); unset: none. */
+  lowBalanceThreshold: number | undefined;
+  /** How often each replica reads the ledger's new events for its live subscribers. */
+  eventsPollMs: number;
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** Endpoints on private, loopback or link-local addresses are refused unless this is set (tests, private networks). */
+  allowPrivate: boolean;
+  /** How long an endpoint has to answer an attempt. */
+  timeoutMs: number;
+  /** The retry schedule's delays are multiplied by this (1 in production: about a day; tests shrink it). */
+  backoffScale: number;
 }
 
 /** How long each stage of a request may take before it is cut off; see the README's table. */
@@ -149,5 +168,8 @@ export function loadConfig(source: NodeJS.ProcessEnv): Config {
       leaseMs: e.DAILY_GRANT_LEASE_MS,
     },
     ledgerRollupIntervalMs: e.LEDGER_ROLLUP_INTERVAL_MS,
+    lowBalanceThreshold: e.LOW_BALANCE_THRESHOLD === undefined ? undefined : Number(e.LOW_BALANCE_THRESHOLD),
+    eventsPollMs: e.EVENTS_POLL_MS,
+    webhooks: { allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE, timeoutMs: e.WEBHOOKS_TIMEOUT_MS, backoffScale: e.WEBHOOKS_BACKOFF_SCALE },
   };
 }

@@ -79,6 +79,36 @@ const protectedIsAllowed = (error: unknown) => {
   throw error;
 };
 
+/** A missing row means the caller got past the role check. */
+const notFoundIsAllowed = (error: unknown) => {
+  if (isCreditsError(error) && error.code === 'NOT_FOUND') return undefined;
+  throw error;
+};
+
+const anEndpoint = async () => (await service.caller().webhooks.create({ url: 'http://127.0.0.1:9/hook', events: ['balance.low'] })).endpointId;
+
+/**
+ * A subscription's answer: a refusal arrives inside the stream, right after it opens; a stream
+ * that is still open a second after it started was allowed.
+ */
+const firstAnswer = (c: CreditsClient, userId: number) =>
+  new Promise((resolve, reject) => {
+    const sub = c.events.onBalance.subscribe(
+      { userId },
+      {
+        onStarted: () =>
+          setTimeout(() => {
+            sub.unsubscribe();
+            resolve(undefined);
+          }, 1_000),
+        onError: (error) => {
+          sub.unsubscribe();
+          reject(error);
+        },
+      },
+    );
+  });
+
 let n = 0;
 const procedures: [string, Allowed, Call][] = [
   ['health', ['anyone'], (c) => c.health.query()],
@@ -118,6 +148,16 @@ const procedures: [string, Allowed, Call][] = [
     await service.caller().programs.upsert({ name, amount: 1, schedule: '0 0 1 1 *', mode: 'add', enabled: false });
     return c.programs.remove.mutate({ name });
   }],
+  ['alerts.get', ['service', 'self'], (c) => c.alerts.get.query({ userId: alice.id })],
+  ['alerts.set', ['service', 'self'], (c) => c.alerts.set.mutate({ userId: alice.id, lowBalance: 1 })],
+  ['events.onBalance', ['service', 'self'], (c) => firstAnswer(c, alice.id)],
+  ['webhooks.create', [], (c) => c.webhooks.create.mutate({ url: 'http://127.0.0.1:9/hook', events: ['balance.low'] })],
+  ['webhooks.list', [], (c) => c.webhooks.list.query()],
+  ['webhooks.update', [], async (c) => c.webhooks.update.mutate({ endpointId: await anEndpoint(), enabled: false })],
+  ['webhooks.remove', [], async (c) => c.webhooks.remove.mutate({ endpointId: await anEndpoint() })],
+  ['webhooks.rotateSecret', [], async (c) => c.webhooks.rotateSecret.mutate({ endpointId: await anEndpoint() })],
+  ['webhooks.deliveries', [], async (c) => c.webhooks.deliveries.query({ endpointId: await anEndpoint() })],
+  ['webhooks.redeliver', [], (c) => c.webhooks.redeliver.mutate({ deliveryId: 999_999 }).catch(notFoundIsAllowed)],
   ['stats.overview', ['service'], (c) => c.stats.overview.query({ from: '2026-01-01', to: '2026-01-31' })],
   ['schema.tables', [], (c) => c.schema.tables.query()],
   ['schema.describe', [], (c) => c.schema.describe.query({ table: 'users' })],

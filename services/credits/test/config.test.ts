@@ -21,7 +21,16 @@ describe('configuration', () => {
       authFailureStore: 'memory',
       dailyGrant: { enabled: true, amount: '5', chunkSize: 2_000, leaseMs: 60_000 },
       ledgerRollupIntervalMs: 1_000,
+      lowBalanceThreshold: undefined,
+      eventsPollMs: 50,
+      webhooks: { allowPrivate: false, timeoutMs: 10_000, backoffScale: 1 },
     });
+  });
+
+  it('reads the alert and webhook settings', () => {
+    const config = loadConfig({ LOW_BALANCE_THRESHOLD: '2.5', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_TIMEOUT_MS: '500', EVENTS_POLL_MS: '100' });
+    expect(config).toMatchObject({ lowBalanceThreshold: 2.5, eventsPollMs: 100, webhooks: { allowPrivate: true, timeoutMs: 500, backoffScale: 1 } });
+    expect(() => loadConfig({ LOW_BALANCE_THRESHOLD: '-1' })).toThrow('LOW_BALANCE_THRESHOLD');
   });
 
   it('reads the environment, empty meaning unset', () => {

@@ -10,7 +10,7 @@ import { MAX_BALANCE } from '@credits/contract';
  * The constants the functions need come from the contract, written here as SQL functions, so each
  * is defined once.
  */
-export const REPEATABLE_FILES = ['ledger.sql', 'usage.sql', 'api-keys.sql'] as const;
+export const REPEATABLE_FILES = ['ledger.sql', 'usage.sql', 'api-keys.sql', 'events.sql'] as const;
 
 /** Read beside this module: src/db in development and tests, dist/ in the built service (tsup copies them). */
 const textOf = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');

@@ -42,6 +42,11 @@ export const insufficientCredits = (available: number, required: number) =>
     required,
   });
 
+export const webhookNotFound = (endpointId: number) =>
+  new DomainError('NOT_FOUND', `Webhook endpoint not found: ${endpointId}`, { reason: 'WEBHOOK_NOT_FOUND', endpointId });
+export const deliveryNotFound = (deliveryId: number) =>
+  new DomainError('NOT_FOUND', `Webhook delivery not found: ${deliveryId}`, { reason: 'DELIVERY_NOT_FOUND', deliveryId });
+export const webhookUrlRefused = (url: string, why: string) => new DomainError('BAD_REQUEST', `url: ${why}`, { reason: 'WEBHOOK_URL_REFUSED', url });
 export const holdNotFound = (holdId: number) => new DomainError('NOT_FOUND', `Hold not found: ${holdId}`, { reason: 'HOLD_NOT_FOUND', holdId });
 
 /** A hold stops reserving at its expiresAt: past it, there is nothing left to capture. */

@@ -5,7 +5,7 @@ import type { Timeouts } from '../config';
 import type { Deps } from '../trpc/context';
 import { serveConsole } from './console';
 import { serveDocs } from './docs';
-import { admit } from '@credits/runtime';
+import { admit, streaming } from '@credits/runtime';
 import { createMetricsHandler } from './metrics';
 import { authenticateRequest } from './request-auth';
 import { logRequest } from './request-log';
@@ -59,6 +59,7 @@ export function createHttpServer(deps: Deps, options: HttpOptions = {}): http.Se
     // Held from the start: Node lets go of req.socket once the answer is out.
     const socket = req.socket;
     if (!admit(server, res)) return;
+    if (req.url?.startsWith('/trpc/events.')) streaming(server, res);
     const started = performance.now();
     const requestId = requestIdOf(req);
     req.headers['x-request-id'] = requestId;

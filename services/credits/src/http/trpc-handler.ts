@@ -28,7 +28,9 @@ export function createTrpcHandler(deps: Deps) {
     middleware: (req, res, next) => {
       authenticateRequest(deps, req).then((auth) => {
         auths.set(req, auth);
-        if (!('error' in auth)) return next();
+        // A subscription's refusal goes inside its event stream, where an SSE client can read it (an
+        // EventSource sees only that a 401 was not a stream); tRPC answers it before running anything.
+        if (!('error' in auth) || isSubscription(req.url)) return next();
         const ctx = createContextInner(deps, auth, { requestId: req.headers['x-request-id'] as string, calls: callsOf(req) });
         for (const path of namedProcedures(req.url)) observeCall(ctx, path, { ok: false, error: asTRPCError(auth.error) }, 0, undefined);
         refuse(req, res, auth.error);
@@ -50,6 +52,8 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, error: unkn
   const body = new URLSearchParams(search).get('batch') === '1' ? path.split(',').map(() => answer) : answer;
   res.writeHead(shape.data.httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
+
+const isSubscription = (url: string | undefined) => (url ?? '').startsWith('/trpc/events.');
 
 /** The procedures a /trpc/a,b,c path names that exist (an unknown name is nobody's metric label). */
 function namedProcedures(url: string | undefined): string[] {

@@ -3,6 +3,8 @@ import type { Logger } from '@credits/runtime';
 import type { AuthResult, Authenticate } from '../auth/authenticate';
 import type { MikroORM } from '../db/orm';
 import type { GrantSettings } from '../domain/grants';
+import type { WebhookSettings } from '../config';
+import type { EventStream } from '../jobs/event-stream';
 import type { GrantRuns } from '../jobs/grant-runs';
 import type { Metrics } from '../observability/metrics';
 import type { CallRecord } from './observe';
@@ -18,6 +20,9 @@ export interface Deps {
   grantRuns: GrantRuns;
   authenticate: Authenticate;
   metrics: Metrics;
+  /** The live event stream of this replica (events.onBalance). */
+  events: EventStream;
+  webhooks: WebhookSettings;
   /** How long a call may take before its statements are cancelled and it answers TIMED_OUT. */
   requestTimeoutMs: number;
 }

@@ -23,6 +23,9 @@ import { type CallResult, observeCall } from './observe';
  */
 const t = initTRPC.context<Context>().meta<{ writes?: 'transaction' | 'usage' }>().create({
   transformer: superjson,
+  // Event streams: a comment every 15 s keeps proxies from closing an idle stream, and a client
+  // that hears nothing for 45 s reconnects (resuming after its last event id).
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
   errorFormatter: ({ shape, error }): ErrorShape => errorShape(error, shape.data.path),
 });
 

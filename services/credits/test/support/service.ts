@@ -50,6 +50,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dailyGrant: { enabled: false, amount: '5' as Decimal, chunkSize: 500, leaseMs: 60_000 },
     // Off unless a test is about it: tests fold when they choose (foldLedger), and stats read the unfolded tail anyway.
     ledgerRollupIntervalMs: 0,
+    lowBalanceThreshold: undefined,
+    eventsPollMs: 20,
+    // Tests send webhooks to receivers on loopback, and wait for retries in milliseconds, not hours.
+    webhooks: { allowPrivate: true, timeoutMs: 2_000, backoffScale: 0.001 },
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ import { Migration20261204200000_credit_buckets } from './Migration2026120420000
 import { Migration20261204220000_ledger_rollups } from './Migration20261204220000_ledger_rollups';
 import { Migration20261204210000_grant_programs } from './Migration20261204210000_grant_programs';
 import { Migration20261204230000_holds } from './Migration20261204230000_holds';
+import { Migration20261205000000_events } from './Migration20261205000000_events';
 
 export const migrations = [
   { name: 'Migration20261124202608_initial', class: Migration20261124202608_initial },
@@ -41,4 +42,5 @@ export const migrations = [
   { name: 'Migration20261204220000_ledger_rollups', class: Migration20261204220000_ledger_rollups },
   { name: 'Migration20261204210000_grant_programs', class: Migration20261204210000_grant_programs },
   { name: 'Migration20261204230000_holds', class: Migration20261204230000_holds },
+  { name: 'Migration20261205000000_events', class: Migration20261205000000_events },
 ];
