@@ -16,9 +16,9 @@ export {
   isUserNotFound,
 } from './errors';
 export { randomId } from './links';
-export { verifyWebhook, WebhookVerificationError } from './webhooks';
+export { type CreditEvent, type EventType, verifyWebhook, type WebhookEvent, WebhookVerificationError } from './webhooks';
 export type { RetryOptions } from './retry';
-export type { CreditEvent, DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason, EventType, WebhookEvent } from './service-types';
+export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from './service-types';
 export type { AppRouter };
 /** Input and output types of every procedure, e.g. `RouterInputs['credits']['consume']`. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

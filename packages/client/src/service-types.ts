@@ -6,4 +6,3 @@
  */
 export type { AppRouter } from '../../../services/credits/src/trpc/router';
 export type { DetailsOf, ErrorCode, ErrorData, ErrorDetails, ErrorReason } from '../../contract/src/errors';
-export type { CreditEvent, EventType, WebhookEvent } from '../../contract/src/events';

@@ -1,7 +1,24 @@
 import { Webhook } from 'standardwebhooks';
-import type { WebhookEvent } from './service-types';
+import type { inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './service-types';
 
 export { WebhookVerificationError } from 'standardwebhooks';
+
+/** An event as `events.onBalance` streams it: the subscription's own output type, so nothing else declares it. */
+export type CreditEvent = inferRouterOutputs<AppRouter>['events']['onBalance'] extends AsyncIterable<{ data: infer E }> ? E : never;
+export type EventType = CreditEvent['type'];
+
+/** What JSON makes of a value: dates become ISO strings. */
+type Jsonified<T> = T extends Date ? string : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
+
+/**
+ * A webhook's body, as the Standard Webhooks spec shapes it: the event's type, when it happened,
+ * and its data with the event's id and user. The `webhook-id` header is `evt_<eventId>`: the same
+ * for every attempt and every redelivery, so a receiver dedupes by it.
+ */
+export type WebhookEvent = {
+  [T in EventType]: { type: T; timestamp: string; data: Jsonified<Extract<CreditEvent, { type: T }>['data']> & { eventId: string; userId: number } };
+}[EventType];
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 

@@ -111,14 +111,3 @@ export type WebhookDelivery = z.output<typeof webhookDelivery>;
 export const webhookDeliveryPage = page(webhookDelivery);
 export const redeliverInput = z.object({ deliveryId: z.number().int().positive() });
 
-/** What JSON makes of a value: dates become ISO strings. */
-type Jsonified<T> = T extends Date ? string : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
-
-/**
- * A webhook's body, as the Standard Webhooks spec shapes it: the event's type, when it happened,
- * and its data with the event's id and user. The `webhook-id` header is `evt_<eventId>`: the
- * same for every attempt and every redelivery, so a receiver dedupes by it.
- */
-export type WebhookEvent = {
-  [T in EventType]: { type: T; timestamp: string; data: Jsonified<Extract<CreditEvent, { type: T }>['data']> & { eventId: string; userId: number } };
-}[EventType];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startReceiver, until } from './support/events';
-import { startTestService, type TestService } from './support/service';
+import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
 
 describe('balance events', () => {
   let service: TestService;
@@ -59,6 +59,22 @@ describe('balance events', () => {
     await until(() => refused.errors.length > 0, 10_000, 'a refusal');
     refused.stop();
     expect(String(refused.errors[0])).toMatch(/not allowed|may not|FORBIDDEN/i);
+  });
+
+  it('a subscription with bad input is refused inside its stream, naming the field', async () => {
+    for (const input of [{}, { userId: 'x'.repeat(300) }, { userId: 1, lastEventId: 'abc' }, { userId: 999_999 }]) {
+      const res = await fetch(`${service.url}/trpc/events.onBalance?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      let text = '';
+      for await (const chunk of res.body!) {
+        text += new TextDecoder().decode(chunk);
+        if (text.includes('serialized-error')) break;
+      }
+      const error = JSON.parse(/event: serialized-error\ndata: (.*)\n/.exec(text)![1]!).json;
+      expect(error.data.reason, JSON.stringify(input)).toBe('userId' in input && input.userId === 999_999 ? 'USER_NOT_FOUND' : 'INVALID_INPUT');
+    }
   });
 
   it('a default threshold from config applies to users without their own', async () => {

@@ -203,6 +203,8 @@ describe('smaller holes', () => {
 
   it('/ready says "database unavailable", never the driver\'s words', async () => {
     const other = await startTestService();
+    // The event pollers would open the pool again at their next poll, ending the outage this test makes.
+    await Promise.all([other.app.webhooks.stop(), other.app.deps.events.stop()]);
     await other.app.deps.orm.close();
     const res = await fetch(`${other.url}/ready`);
     expect(await res.json()).toEqual({ status: 'unavailable', detail: 'database unavailable' });

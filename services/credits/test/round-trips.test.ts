@@ -14,6 +14,8 @@ const isBackground = (sent: unknown) => /revoked_at > now\(\)/.test(String((sent
 
 it('recharge, consume, reset, set and balance each send exactly one statement', async () => {
   await service.app.expiry.catchUp; // the start-up sweep, done before anything is counted
+  // The event pollers (live stream, webhook fan-out and delivery) read the ledger on their own schedule: stopped, so only calls are counted.
+  await Promise.all([service.app.webhooks.stop(), service.app.deps.events.stop()]);
   const caller = service.caller();
   const { id: userId } = await service.newUser();
   const statements = vi.spyOn(pg.Client.prototype, 'query');

@@ -84,6 +84,8 @@ function fanOut(orm: MikroORM): Promise<boolean> {
     const through = BigInt(cursor.pending_through);
     if (after >= through) {
       const mark = await readMark(sql);
+      // Nothing new: no write, so an idle service does not churn the cursor row every poll.
+      if (mark.through === cursor.pending_through) return true;
       await sql(`update event_cursors set pending_through = $1, pending_xmax = $2::xid8 where name = 'webhooks'`, [mark.through, mark.xmax]);
       return true;
     }
