@@ -1,5 +1,6 @@
 import type { EntityManager } from '../db/orm';
 import { databaseFailureOf } from '../db/failures';
+import { isSettled, readMark } from '../db/settled-mark';
 import { type Query, transaction } from '../db/sql';
 
 /**
@@ -11,14 +12,9 @@ import { type Query, transaction } from '../db/sql';
  * after the cursor and moves the cursor, together. A crash anywhere leaves rollups and cursor as
  * the last committed chunk left them.
  *
- * No row skipped: ledger ids come from a sequence, but commit in any order, so a row with a
- * smaller id can become visible after a larger one was folded. The cursor therefore only moves to
- * a mark `pending_through` (the sequence's value, read at one fold) once every transaction that
- * could have taken an id up to it has ended: the oldest transaction still running is newer than
- * `pending_xmax`, the next transaction id as of just after the mark was read. Every ledger writer
- * (the credits_apply family) locks the user's balance row, which gives its transaction an id,
- * before it takes a ledger id. The cost: the rollups lag one fold interval, and `stats.overview`
- * adds the rows past the cursor when it reads (ledger-stats.ts).
+ * No row skipped: the cursor moves only to a settled mark (db/settled-mark.ts), so a ledger row
+ * committed late with a smaller id is never passed over. The cost: the rollups lag one fold
+ * interval, and `stats.overview` adds the rows past the cursor when it reads (ledger-stats.ts).
  */
 
 /** Rows folded per transaction: short transactions, a bounded statement, however far behind. */
@@ -56,12 +52,11 @@ export async function foldLedger(em: EntityManager, chunkRows = FOLD_CHUNK_ROWS)
 }
 
 async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: number; done: boolean; markMoved: boolean }> {
-  const [state] = await sql<{ folded_through: string; pending_through: string; settled: boolean }>(
-    `select folded_through, pending_through, pg_snapshot_xmin(pg_current_snapshot()) >= pending_xmax as settled
-       from ledger_rollup_state where id = 1 for update skip locked`,
+  const [state] = await sql<{ folded_through: string; pending_through: string; pending_xmax: string }>(
+    `select folded_through, pending_through, pending_xmax::text from ledger_rollup_state where id = 1 for update skip locked`,
     [],
   );
-  if (!state?.settled) return { folded: 0, done: true, markMoved: false };
+  if (!state || !(await isSettled(sql, state.pending_xmax))) return { folded: 0, done: true, markMoved: false };
 
   if (BigInt(state.folded_through) < BigInt(state.pending_through)) {
     const [chunk] = await sql<{ rows: number; last_id: string | null }>(FOLD_SQL, [state.folded_through, state.pending_through, chunkRows]);
@@ -71,16 +66,10 @@ async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: numbe
     return { folded: chunk!.rows, done: false, markMoved: false };
   }
 
-  // Caught up with the mark: set the next one. Two statements, in this order: the sequence's
-  // value first, then (a later snapshot) the next transaction id, so every transaction that took
-  // an id up to the mark has a transaction id below `pending_xmax`. (Before the sequence's first
-  // nextval, last_value is the id it will hand out next, not one it has handed out.)
-  const [mark] = await sql<{ last_value: string }>(
-    `select (case when is_called then last_value else last_value - 1 end)::text as last_value from credit_transactions_id_seq`,
-    [],
-  );
-  await sql(`update ledger_rollup_state set pending_through = $1, pending_xmax = pg_snapshot_xmax(pg_current_snapshot()) where id = 1`, [mark!.last_value]);
-  return { folded: 0, done: true, markMoved: mark!.last_value !== state.pending_through };
+  // Caught up with the mark: set the next one.
+  const mark = await readMark(sql);
+  await sql(`update ledger_rollup_state set pending_through = $1, pending_xmax = $2::xid8 where id = 1`, [mark.through, mark.xmax]);
+  return { folded: 0, done: true, markMoved: mark.through !== state.pending_through };
 }
 
 /**
