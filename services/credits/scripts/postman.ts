@@ -26,6 +26,7 @@ const PATH_VARIABLES: Record<string, Record<string, string>> = {
   user_id: { seed000: '{{userId}}', seed004: '{{externalUserIdEncoded}}' },
   session_id: { any: '{{sessionId}}' },
   hold_id: { any: '{{holdId}}' },
+  endpoint_id: { any: '{{endpointId}}' },
 };
 
 /** Names the examples create, made unique per run so the collection can run again on the same service (in SQL text too). */
@@ -37,10 +38,22 @@ const CAPTURES: Record<string, string[]> = {
   postUsers: ["pm.collectionVariables.set('userId', pm.response.json().user_id);"],
   postApiV1UsersUserIdSessions: ["pm.collectionVariables.set('sessionId', pm.response.json().data.session_id);"],
   postApiV1UsersUserIdCreditsHolds: ["pm.collectionVariables.set('holdId', pm.response.json().data.hold_id);"],
+  postApiV1Webhooks: ["pm.collectionVariables.set('endpointId', pm.response.json().data.endpoint_id);"],
+  deleteApiV1WebhooksEndpointId: ["pm.collectionVariables.set('endpointId', pm.collectionVariables.get('keptEndpointId'));"],
 };
 
 /** What a request makes before it is sent (one request each): a release needs a hold of its own, the one placed before it having been captured. */
 export const PREPARES: Record<string, string[]> = {
+  // The removal runs before the endpoint's other routes (one path, PATCH then DELETE): it removes an endpoint of its own.
+  deleteApiV1WebhooksEndpointId: [
+    "pm.collectionVariables.set('keptEndpointId', pm.collectionVariables.get('endpointId'));",
+    'pm.sendRequest({',
+    "  url: pm.variables.replaceIn('{{baseUrl}}/api/v1/webhooks'),",
+    "  method: 'POST',",
+    "  header: { 'Content-Type': 'application/json', Authorization: pm.variables.replaceIn('Bearer {{apiKey}}') },",
+    "  body: { mode: 'raw', raw: JSON.stringify({ url: 'https://example.com/hooks/removed', events: ['balance.low'] }) },",
+    "}, (_error, response) => pm.collectionVariables.set('endpointId', response.json().data.endpoint_id));",
+  ],
   postApiV1HoldsHoldIdRelease: [
     'pm.sendRequest({',
     "  url: pm.variables.replaceIn('{{baseUrl}}/api/v1/users/{{externalUserIdEncoded}}/credits/holds'),",

@@ -176,4 +176,27 @@ describe('webhooks', () => {
     await expect(c.webhooks.rotateSecret.mutate({ endpointId: 999_999 })).rejects.toMatchObject({ data: { reason: 'WEBHOOK_NOT_FOUND' } });
     expect(await service.sql(`select count(*)::int as n from webhook_endpoints where url like '%127.0.0.1:9%'`)).toEqual([{ n: 0 }]);
   });
+
+  it('alerts and webhooks over REST, in seed 004\'s envelope', async () => {
+    await service.newUser({ externalId: 'auth0|alerts-rest' });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${service.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as { success: boolean; data?: unknown; error?: unknown } };
+    };
+    expect(await call('PUT', '/api/v1/users/auth0%7Calerts-rest/alerts', { low_balance: 7.5 })).toMatchObject({
+      status: 200,
+      body: { success: true, data: { user_id: 'auth0|alerts-rest', low_balance: 7.5, source: 'user', state: 'ok' } },
+    });
+    expect((await call('GET', '/api/v1/users/auth0%7Calerts-rest/alerts')).body).toMatchObject({ data: { low_balance: 7.5 } });
+    const refused = await call('PUT', '/api/v1/users/auth0%7Calerts-rest/alerts', { low_balance: -1 });
+    expect(refused.status).toBe(400);
+    const privateUrl = await call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['balance.low'] });
+    expect(privateUrl).toMatchObject({ status: 400, body: { success: false } });
+    expect(JSON.stringify(privateUrl.body)).toContain('WEBHOOKS_ALLOW_PRIVATE');
+    expect((await call('GET', '/api/v1/webhooks/999999/deliveries')).status).toBe(404);
+  });
 });

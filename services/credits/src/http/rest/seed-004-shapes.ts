@@ -1,4 +1,4 @@
-import type { Bucket, Hold, HoldResult, Message, Session, Transaction, UsageRecord } from '@credits/contract';
+import type { Alerts, Bucket, Hold, HoldResult, Message, Session, Transaction, UsageRecord, WebhookDelivery, WebhookEndpoint } from '@credits/contract';
 import { z } from 'zod';
 
 /**
@@ -191,4 +191,61 @@ export const toHold = (h: Hold, userId: string): z.output<typeof holdJson> => ({
   capture_transaction_id: h.captureTransactionId,
   created_at: h.createdAt.toISOString(),
   finished_at: h.finishedAt?.toISOString() ?? null,
+});
+
+export const alertsJson = z.object({
+  user_id: z.string(),
+  low_balance: z.number().nullable().describe('balance.low fires below it; null: no low alert'),
+  source: z.string().describe("'user': set for this user; 'default': the service's LOW_BALANCE_THRESHOLD"),
+  state: z.string().describe('ok, low or depleted'),
+});
+export const toAlerts = (a: Alerts, userId: string): z.output<typeof alertsJson> => ({ user_id: userId, low_balance: a.lowBalance, source: a.source, state: a.state });
+
+export const webhookJson = z.object({
+  endpoint_id: z.number(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export const toWebhook = (w: WebhookEndpoint): z.output<typeof webhookJson> => ({
+  endpoint_id: w.endpointId,
+  url: w.url,
+  events: w.events,
+  description: w.description,
+  enabled: w.enabled,
+  created_at: w.createdAt.toISOString(),
+  updated_at: w.updatedAt.toISOString(),
+});
+export const webhookWithSecretJson = webhookJson.extend({ secret: z.string().describe('the whsec_ signing secret: shown this once') });
+
+export const deliveryJson = z.object({
+  delivery_id: z.number(),
+  endpoint_id: z.number(),
+  event_id: z.string(),
+  event_type: z.string(),
+  user_id: z.number(),
+  status: z.string(),
+  attempts: z.number(),
+  next_attempt_at: z.string().nullable(),
+  last_status: z.number().nullable(),
+  last_error: z.string().nullable(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export const toDelivery = (d: WebhookDelivery): z.output<typeof deliveryJson> => ({
+  delivery_id: d.deliveryId,
+  endpoint_id: d.endpointId,
+  event_id: d.eventId,
+  event_type: d.eventType,
+  user_id: d.userId,
+  status: d.status,
+  attempts: d.attempts,
+  next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
+  last_status: d.lastStatus,
+  last_error: d.lastError,
+  created_at: d.createdAt.toISOString(),
+  finished_at: d.finishedAt?.toISOString() ?? null,
 });

@@ -1,13 +1,17 @@
-import { BUCKET_CATEGORIES, DEFAULT_PAGE_SIZE, HOLD_STATUSES, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
+import { BUCKET_CATEGORIES, DEFAULT_PAGE_SIZE, type EventType, HOLD_STATUSES, WEBHOOK_DELIVERY_STATUSES, MAX_OFFSET, MAX_PAGE_SIZE, type Message, type Session, type Transaction } from '@credits/contract';
 import { z } from 'zod';
 import { type AnyRoute, type Api, queryBool, queryDate, queryInt, routeFamily } from './route';
 import {
+  alertsJson,
   bucketJson,
+  deliveryJson,
   holdJson,
   holdPlacedJson,
   messageJson,
   sessionJson,
+  toAlerts,
   toBucket,
+  toDelivery,
   toHold,
   toHoldPlaced,
   toMessage,
@@ -15,7 +19,10 @@ import {
   toTransaction,
   toUsage,
   transactionJson,
+  toWebhook,
   usageJson,
+  webhookJson,
+  webhookWithSecretJson,
 } from './seed-004-shapes';
 import { enveloped, envelope } from './surfaces';
 
@@ -29,6 +36,7 @@ const route = routeFamily({ tag: 'User service (seed 004)', surface: envelope })
 
 const user = z.object({ user_id: z.string() });
 const session = z.object({ session_id: z.string() });
+const endpoint = z.object({ endpoint_id: z.coerce.number({ error: 'must be a webhook endpoint id (a positive integer)' }).int().min(1) });
 const hold = z.object({ hold_id: z.coerce.number({ error: 'must be a hold id (a positive integer)' }).int().min(1) });
 
 /** The user_id a route named by a session or a hold answers with: the user's external id, else its id. */
@@ -453,5 +461,114 @@ export const userServiceRoutes: AnyRoute[] = [
     response: enveloped(z.array(transactionJson)),
     respond: (p, { params }) => p.items.map((t) => toTransaction(t, params.user_id)),
     example: { params: { user_id: 'auth0|123456' }, query: { transaction_type: 'consume', limit: 50, offset: 0 } },
+  }),
+  // Beyond the seed: low-balance alerts and signed webhooks (the README's "Balance events").
+  route({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/alerts',
+    summary: "A user's low-balance threshold and where the balance stands against it (beyond the seed)",
+    message: 'Alerts retrieved successfully',
+    params: user,
+    fields: { userId: 'user_id' },
+    call: (api, { params }) => api.alerts.get({ userId: params.user_id }),
+    response: enveloped(alertsJson),
+    respond: (a, { params }) => toAlerts(a, params.user_id),
+    example: { params: { user_id: 'auth0|123456' } },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/v1/users/{user_id}/alerts',
+    summary: "Set a user's low-balance threshold; null turns the low alert off (beyond the seed)",
+    message: 'Alerts updated successfully',
+    params: user,
+    body: z.object({ low_balance: z.number({ error: 'must be a number or null' }).nullable() }),
+    fields: { userId: 'user_id', lowBalance: 'low_balance' },
+    call: (api, { params, body }) => api.alerts.set({ userId: params.user_id, lowBalance: body.low_balance }),
+    response: enveloped(alertsJson),
+    respond: (a, { params }) => toAlerts(a, params.user_id),
+    example: { params: { user_id: 'auth0|123456' }, body: { low_balance: 10 } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/webhooks',
+    summary: 'A webhook endpoint and its signing secret, shown this once (beyond the seed; admin)',
+    message: 'Webhook endpoint created successfully',
+    body: z.object({ url: z.string({ error: 'must be a string' }), events: z.array(z.string(), { error: 'must be a list of event types' }), description: optionalString }),
+    fields: {},
+    call: (api, { body }) => api.webhooks.create({ url: body.url, events: body.events as EventType[], description: body.description }),
+    response: enveloped(webhookWithSecretJson),
+    respond: (w) => ({ ...toWebhook(w), secret: w.secret }),
+    example: { body: { url: 'https://example.com/hooks/credits', events: ['balance.low', 'balance.depleted'], description: 'billing alerts' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/webhooks',
+    summary: 'The webhook endpoints, without their secrets (beyond the seed; admin)',
+    message: 'Webhook endpoints retrieved successfully',
+    fields: {},
+    call: (api) => api.webhooks.list(),
+    response: enveloped(z.array(webhookJson)),
+    respond: (list) => list.map(toWebhook),
+    example: {},
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/v1/webhooks/{endpoint_id}',
+    summary: 'Change an endpoint: its url, events, description, or enabled (beyond the seed; admin)',
+    message: 'Webhook endpoint updated successfully',
+    params: endpoint,
+    body: z.object({
+      url: optionalString,
+      events: z.array(z.string(), { error: 'must be a list of event types' }).optional(),
+      description: z.string({ error: 'must be a string or null' }).nullable().optional(),
+      enabled: z.boolean({ error: 'must be true or false' }).optional(),
+    }),
+    fields: { endpointId: 'endpoint_id' },
+    call: (api, { params, body }) =>
+      api.webhooks.update({ endpointId: params.endpoint_id, url: body.url, events: body.events as EventType[] | undefined, description: body.description, enabled: body.enabled }),
+    response: enveloped(webhookJson),
+    respond: toWebhook,
+    example: { params: { endpoint_id: '{{endpointId}}' }, body: { events: ['balance.low', 'balance.depleted', 'balance.recovered'] } },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/v1/webhooks/{endpoint_id}/rotate-secret',
+    summary: 'A new signing secret from the next attempt on, shown this once (beyond the seed; admin)',
+    message: 'Webhook secret rotated successfully',
+    params: endpoint,
+    fields: { endpointId: 'endpoint_id' },
+    call: (api, { params }) => api.webhooks.rotateSecret({ endpointId: params.endpoint_id }),
+    response: enveloped(webhookWithSecretJson),
+    respond: (w) => ({ ...toWebhook(w), secret: w.secret }),
+    example: { params: { endpoint_id: '{{endpointId}}' } },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/webhooks/{endpoint_id}/deliveries',
+    summary: "An endpoint's deliveries, newest first (beyond the seed; admin)",
+    message: 'Webhook deliveries retrieved successfully',
+    params: endpoint,
+    query: z.object({
+      ...page,
+      status: z.enum(WEBHOOK_DELIVERY_STATUSES, { error: `must be one of ${WEBHOOK_DELIVERY_STATUSES.join(', ')}` }).optional(),
+    }),
+    fields: { ...paging, endpointId: 'endpoint_id' },
+    call: (api, { params, query }) => api.webhooks.deliveries({ endpointId: params.endpoint_id, status: query.status, ...pageOf(query) }),
+    headers: pageHeaders,
+    response: enveloped(z.array(deliveryJson)),
+    respond: (p) => p.items.map(toDelivery),
+    example: { params: { endpoint_id: '{{endpointId}}' }, query: { status: 'failed' } },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/v1/webhooks/{endpoint_id}',
+    summary: 'Remove an endpoint and its deliveries (beyond the seed; admin)',
+    message: 'Webhook endpoint removed successfully',
+    params: endpoint,
+    fields: { endpointId: 'endpoint_id' },
+    call: (api, { params }) => api.webhooks.remove({ endpointId: params.endpoint_id }),
+    response: enveloped(z.object({ endpoint_id: z.number(), removed: z.boolean() })),
+    respond: (r) => ({ endpoint_id: r.endpointId, removed: r.removed }),
+    example: { params: { endpoint_id: '{{endpointId}}' } },
   }),
 ];
