@@ -102,6 +102,8 @@ describe('GET /metrics', () => {
   });
 
   it('reports the database pool as it fills and drains', async () => {
+    // The event pollers borrow connections on their own schedule: stopped, so the pool holds only what this test takes.
+    await Promise.all([service.app.webhooks.stop(), service.app.deps.events.stop()]);
     const pool = await service.app.deps.orm.em.getConnection().getNativeClient();
     const held = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
     const busy = await scrape(service.url, METRICS_TOKEN);
