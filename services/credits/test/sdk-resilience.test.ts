@@ -50,7 +50,9 @@ describe('timeoutMs', () => {
     const { result: error, ms } = await timed(() => failure(client.credits.balance.query({ userId })));
     expect(error.code).toBe('SERVICE_UNAVAILABLE');
     expect(error.data?.httpStatus).toBe(503);
-    expect(ms).toBeLessThan(300);
+    // Answered by the last 503, not by the deadline (that would be TIMEOUT, refused above); the
+    // margin is timer jitter on a loaded machine (seen: 300.3 ms in CI).
+    expect(ms).toBeLessThan(350);
     // Waits of 50-100, 100-200, then 200-400 ms: the third would end past the deadline.
     expect(proxy.arrivals.length).toBeGreaterThanOrEqual(2);
     expect(proxy.arrivals.length).toBeLessThanOrEqual(3);
