@@ -131,22 +131,8 @@ describe('stopping', () => {
       });
     const query = (apiKey: string, key: string) => fetch(`${urls.records}/query?limit=5`, { headers: { 'x-api-key': apiKey, 'idempotency-key': key } });
 
-    // Calls certainly in flight when the signal comes: queued behind balance rows held from outside.
     const [heldCredits, ...loadCredits] = creditsUsers;
     const [heldRecords, ...loadRecords] = recordsUsers;
-    const lock = new pg.Client({ connectionString: await runningEmbeddedUrl(dataDir, 'credits') });
-    await lock.connect();
-    await lock.query('begin');
-    await lock.query('select 1 from credits where user_id = any($1) for update', [[heldCredits, heldRecords!.user_id]]);
-    const held: Call[] = [];
-    const heldCalls = Array.from({ length: 6 }, (_, i) => {
-      const call: Call = { key: `held-${signal}-${i}` };
-      held.push(call);
-      const request = i % 2 ? query(heldRecords!.api_key, call.key) : consume(heldCredits!, call.key);
-      return outcomeOf(request).then((outcome) => (call.outcome = outcome));
-    });
-    const waiting = async () => (await lock.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`)).rows[0]!.n;
-    while ((await waiting()) < 2) await sleep(50);
 
     // 16 clients, 8 on each service, each calling again as soon as it has its answer.
     const calls: { service: 'credits' | 'records'; call: Call }[] = [];
@@ -163,6 +149,22 @@ describe('stopping', () => {
     // Load under way on both services before the signal, however loaded the machine.
     const answeredBy = (service: 'credits' | 'records') => calls.filter((c) => c.service === service && c.call.outcome === 'answered').length;
     for (const until = Date.now() + 20_000; (answeredBy('credits') <= 10 || answeredBy('records') <= 10) && Date.now() < until; ) await sleep(50);
+
+    // Calls certainly in flight when the signal comes: queued behind balance rows held from outside.
+    // Held only from here, once the load is under way, so that they wait well within the statement timeout.
+    const lock = new pg.Client({ connectionString: await runningEmbeddedUrl(dataDir, 'credits') });
+    await lock.connect();
+    await lock.query('begin');
+    await lock.query('select 1 from credits where user_id = any($1) for update', [[heldCredits, heldRecords!.user_id]]);
+    const held: Call[] = [];
+    const heldCalls = Array.from({ length: 6 }, (_, i) => {
+      const call: Call = { key: `held-${signal}-${i}` };
+      held.push(call);
+      const request = i % 2 ? query(heldRecords!.api_key, call.key) : consume(heldCredits!, call.key);
+      return outcomeOf(request).then((outcome) => (call.outcome = outcome));
+    });
+    const waiting = async () => (await lock.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`)).rows[0]!.n;
+    while ((await waiting()) < 2) await sleep(50);
 
     if (signal === 'SIGTERM') run.child.kill('SIGTERM');
     else kill(-run.child.pid!, 'SIGINT');
