@@ -15,7 +15,7 @@ import { urlRefusal } from './webhook-url';
 
 /**
  * Webhook endpoints and their deliveries. What is sent is decided by the fan-out
- * (jobs/webhooks.ts: one delivery per event and endpoint), how it is sent by the delivery loop.
+ * (domain/webhook-deliveries.ts: one delivery per event and endpoint), how it is sent by jobs/webhooks.ts.
  */
 
 interface EndpointRow {
@@ -46,7 +46,7 @@ export async function createWebhook(em: EntityManager, input: WebhookCreateInput
     `insert into webhook_endpoints as w (url, events, description, secret) values ($1, $2, $3, $4) returning ${ENDPOINT_COLUMNS}`,
     [input.url, input.events, input.description ?? null, newSecret()],
   );
-  return { ...toEndpoint(row!), secret: row!.secret };
+  return toEndpointWithSecret(row!);
 }
 
 export async function listWebhooks(em: EntityManager): Promise<WebhookEndpoint[]> {
@@ -82,7 +82,7 @@ export async function rotateWebhookSecret(em: EntityManager, endpointId: number)
     [endpointId, newSecret()],
   );
   if (!row) throw webhookNotFound(endpointId);
-  return { ...toEndpoint(row), secret: row.secret };
+  return toEndpointWithSecret(row);
 }
 
 interface DeliveryRow {
@@ -139,6 +139,11 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Only where the secret is shown: on creation and rotation. */
+function toEndpointWithSecret(row: EndpointRow): WebhookWithSecret {
+  return { ...toEndpoint(row), secret: row.secret };
 }
 
 function toDelivery(row: DeliveryRow): WebhookDelivery {

@@ -1,4 +1,4 @@
-import type { Alerts, Bucket, Hold, HoldResult, Message, Session, Transaction, UsageRecord, WebhookDelivery, WebhookEndpoint } from '@credits/contract';
+import type { Alerts, Bucket, Hold, HoldResult, Message, Session, Transaction, UsageRecord, WebhookDelivery, WebhookEndpoint, WebhookWithSecret } from '@credits/contract';
 import { z } from 'zod';
 
 /**
@@ -220,6 +220,7 @@ export const toWebhook = (w: WebhookEndpoint): z.output<typeof webhookJson> => (
   updated_at: w.updatedAt.toISOString(),
 });
 export const webhookWithSecretJson = webhookJson.extend({ secret: z.string().describe('the whsec_ signing secret: shown this once') });
+export const toWebhookWithSecret = (w: WebhookWithSecret): z.output<typeof webhookWithSecretJson> => ({ ...toWebhook(w), secret: w.secret });
 
 export const deliveryJson = z.object({
   delivery_id: z.number(),

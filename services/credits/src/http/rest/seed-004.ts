@@ -20,6 +20,7 @@ import {
   toUsage,
   transactionJson,
   toWebhook,
+  toWebhookWithSecret,
   usageJson,
   webhookJson,
   webhookWithSecretJson,
@@ -497,7 +498,7 @@ export const userServiceRoutes: AnyRoute[] = [
     fields: {},
     call: (api, { body }) => api.webhooks.create({ url: body.url, events: body.events as EventType[], description: body.description }),
     response: enveloped(webhookWithSecretJson),
-    respond: (w) => ({ ...toWebhook(w), secret: w.secret }),
+    respond: toWebhookWithSecret,
     example: { body: { url: 'https://example.com/hooks/credits', events: ['balance.low', 'balance.depleted'], description: 'billing alerts' } },
   }),
   route({
@@ -539,7 +540,7 @@ export const userServiceRoutes: AnyRoute[] = [
     fields: { endpointId: 'endpoint_id' },
     call: (api, { params }) => api.webhooks.rotateSecret({ endpointId: params.endpoint_id }),
     response: enveloped(webhookWithSecretJson),
-    respond: (w) => ({ ...toWebhook(w), secret: w.secret }),
+    respond: toWebhookWithSecret,
     example: { params: { endpoint_id: '{{endpointId}}' } },
   }),
   route({
