@@ -176,6 +176,32 @@ describe('holds under concurrency, on two replicas', () => {
     expect((await first.caller().credits.balance({ userId: user.id })).balance).toBe(100 - captured * 1.5);
     expect((await first.caller().credits.reconcile()).ok).toBe(true);
   });
+  it('holds and captures of 20 users, in crossing orders on two replicas beside consumes: no deadlock, each applied once', async () => {
+    const first = await startTestService();
+    const second = await startTestService({ databaseUrl: first.databaseUrl });
+    services.push(first, second);
+    const users = await Promise.all(Array.from({ length: 20 }, () => first.newUser({ balance: 100 })));
+    const clients = [first.client({ batch: false, retry: false }), second.client({ batch: false, retry: false })];
+    const holds = await Promise.all(
+      Array.from({ length: 5 }, () => users.map((u, i) => clients[i % 2]!.credits.hold.mutate({ userId: u.id, amount: 3 }))).flat(),
+    );
+    // Replica 0 captures in one order, replica 1 in the other, while both consume for the same users.
+    const half = holds.length / 2;
+    const forward = holds.slice(0, half).map((h) => clients[0]!.credits.capture.mutate({ holdId: h.holdId, amount: 2 }));
+    const backward = holds
+      .slice(half)
+      .reverse()
+      .map((h) => clients[1]!.credits.capture.mutate({ holdId: h.holdId, amount: 2 }));
+    const consumes = users.flatMap((u, i) => [clients[i % 2]!.credits.consume.mutate({ userId: u.id, amount: 1 }), clients[(i + 1) % 2]!.credits.consume.mutate({ userId: u.id, amount: 1 })]);
+    await Promise.all([...forward, ...backward, ...consumes]);
+    for (const user of users) {
+      const { balance, held } = await first.caller().credits.balance({ userId: user.id });
+      expect({ balance, held }).toEqual({ balance: 100 - 5 * 2 - 2, held: 0 });
+    }
+    const captures = await first.sql<{ n: number }>(`select count(*)::int as n from credit_transactions where hold_id is not null and user_id in (?)`, [users.map((u) => u.id)]);
+    expect(captures[0]!.n).toBe(holds.length);
+    expect((await first.caller().credits.reconcile()).ok).toBe(true);
+  });
 });
 
 describe('meter in the SDK', () => {

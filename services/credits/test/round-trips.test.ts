@@ -35,3 +35,17 @@ it('recharge, consume, reset, set and balance each send exactly one statement', 
     expect(statements.mock.calls.filter(([sent]) => !isBackground(sent))).toHaveLength(1);
   }
 });
+
+it('a hold and its capture each send exactly one statement', async () => {
+  await service.app.expiry.catchUp;
+  await Promise.all([service.app.webhooks.stop(), service.app.deps.events.stop()]);
+  const caller = service.caller();
+  const { id: userId } = await service.newUser({ balance: 10 });
+  const statements = vi.spyOn(pg.Client.prototype, 'query');
+  const counted = () => statements.mock.calls.filter(([sent]) => !isBackground(sent)).length;
+  const { holdId } = await caller.credits.hold({ userId, amount: 2 });
+  expect(counted()).toBe(1);
+  statements.mockClear();
+  await caller.credits.capture({ holdId, amount: 1 });
+  expect(counted()).toBe(1);
+});

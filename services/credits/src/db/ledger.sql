@@ -633,3 +633,79 @@ begin
   perform credits_expire_due(v_user, v_balance, p_now);
 end
 $fn$;
+
+-- Holds and captures that queue up while others are at the database go in one call, as changes
+-- do through credits_apply_many (src/db/combiner.ts): one round trip and one commit for many,
+-- each item with its own outcome, every rule kept by credits_hold and credits_capture themselves.
+create or replace function credits_hold_many(
+  p_user_ids integer[],
+  p_external_ids text[],
+  p_amounts numeric[],
+  p_expires_ats timestamptz[],
+  p_descriptions text[],
+  p_idempotency_keys text[],
+  p_request_hashes text[],
+  p_nows timestamptz[]
+) returns table (ord integer, outcome text, available numeric, hold_id bigint, hold_amount numeric, hold_expires_at timestamptz, hold_status text)
+language plpgsql as $fn$
+#variable_conflict use_variable
+begin
+  -- Rule 2: the batch comes sorted by user, so each lock is taken in id order.
+  for i in 1 .. coalesce(cardinality(p_amounts), 0) loop
+    return query
+      select i, h.outcome, h.available, h.hold_id, h.hold_amount, h.hold_expires_at, h.hold_status
+        from credits_hold(p_user_ids[i], p_external_ids[i], p_amounts[i], p_expires_ats[i], p_descriptions[i],
+                          p_idempotency_keys[i], p_request_hashes[i], p_nows[i]) h;
+  end loop;
+end
+$fn$;
+
+-- Each capture's outcome with the ledger row it wrote or replayed (read by a statement of its
+-- own, after the capture's, so it sees the row).
+create or replace function credits_capture_many(
+  p_hold_ids bigint[],
+  p_amounts numeric[],
+  p_descriptions text[],
+  p_usage_record_ids bigint[],
+  p_idempotency_keys text[],
+  p_request_hashes text[],
+  p_nows timestamptz[]
+) returns table (
+  ord integer,
+  outcome text,
+  current_balance numeric,
+  hold_status text,
+  tx_id bigint,
+  tx_user_id integer,
+  tx_type text,
+  tx_amount numeric,
+  tx_balance_before numeric,
+  tx_balance_after numeric,
+  tx_description text,
+  tx_reference_id text,
+  tx_usage_record_id bigint,
+  tx_idempotency_key text,
+  tx_allocations jsonb,
+  tx_hold_id bigint,
+  tx_created_at timestamptz
+) language plpgsql as $fn$
+#variable_conflict use_variable
+declare
+  v record;
+begin
+  -- Rule 2: a batch of captures is ordered by hold, not by user (only the holds name their users),
+  -- so the users' rows are locked here first, in id order, before any capture takes one.
+  perform 1 from credits c
+    where c.user_id in (select h.user_id from credit_holds h where h.id = any(p_hold_ids))
+    order by c.user_id for update of c;
+  for i in 1 .. coalesce(cardinality(p_hold_ids), 0) loop
+    select * into v from credits_capture(p_hold_ids[i], p_amounts[i], p_descriptions[i], p_usage_record_ids[i],
+                                         p_idempotency_keys[i], p_request_hashes[i], p_nows[i]) r;
+    return query
+      select i, v.outcome, v.current_balance, v.hold_status, t.id, t.user_id, t.type::text, t.amount, t.balance_before,
+             t.balance_after, t.description::text, t.reference_id::text, t.usage_record_id, t.idempotency_key::text, t.allocations,
+             t.hold_id, t.created_at
+        from (select v.tx_id as id) k left join credit_transactions t on t.id = k.id;
+  end loop;
+end
+$fn$;
