@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { createLogger, runningEmbeddedUrl, startEmbeddedPostgres } from '@credits/runtime';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, holdersOf, type PnpmStart, pnpmStart, root, stillRunning } from './support/processes';
 
 /**
@@ -38,10 +38,14 @@ function kill(pid: number, signal: NodeJS.Signals) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
+afterEach(() => {
+  // A failed test must not leave its services running for the next one (nor its clients calling them).
+  for (const run of runs.splice(0)) {
+    if (run.child.exitCode === null && run.child.signalCode === null) kill(-run.child.pid!, 'SIGKILL');
+    for (const p of stillRunning(run.seen.values())) kill(p.pid, 'SIGKILL');
+  }
+});
 afterAll(async () => {
-  // A failed test must not leave its services running for the next one.
-  for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) kill(-run.child.pid!, 'SIGKILL');
-  for (const run of runs) for (const p of stillRunning(run.seen.values())) kill(p.pid, 'SIGKILL');
   for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -137,6 +141,9 @@ describe('stopping', () => {
     // 16 clients, 8 on each service, each calling again as soon as it has its answer.
     const calls: { service: 'credits' | 'records'; call: Call }[] = [];
     let stop = false;
+    onTestFinished(() => {
+      stop = true;
+    });
     const clients = Array.from({ length: 16 }, async (_, c) => {
       for (let i = 0; !stop; i++) {
         const call: Call = { key: `load-${signal}-${c}-${i}` };
@@ -153,6 +160,10 @@ describe('stopping', () => {
     // Calls certainly in flight when the signal comes: queued behind balance rows held from outside.
     // Held only from here, once the load is under way, so that they wait well within the statement timeout.
     const lock = new pg.Client({ connectionString: await runningEmbeddedUrl(dataDir, 'credits') });
+    // Its connection is cut when a failed test's services are killed: an error to ignore, not to throw.
+    lock.on('error', () => undefined);
+    let locked = true;
+    onTestFinished(() => (locked ? lock.end().catch(() => undefined) : undefined));
     await lock.connect();
     await lock.query('begin');
     await lock.query('select 1 from credits where user_id = any($1) for update', [[heldCredits, heldRecords!.user_id]]);
@@ -163,8 +174,19 @@ describe('stopping', () => {
       const request = i % 2 ? query(heldRecords!.api_key, call.key) : consume(heldCredits!, call.key);
       return outcomeOf(request).then((outcome) => (call.outcome = outcome));
     });
-    const waiting = async () => (await lock.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`)).rows[0]!.n;
-    while ((await waiting()) < 2) await sleep(50);
+    // Behind this lock, directly or behind a session that waits for it (the held calls of both services
+    // may be one combined statement), not behind each other: the load's calls contend for their own rows too.
+    const blocked = async () =>
+      (
+        await lock.query<{ n: number }>(`
+          with recursive behind(pid) as (
+            select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+            union select a.pid from pg_stat_activity a join behind on behind.pid = any(pg_blocking_pids(a.pid)))
+          select count(*)::int as n from behind`)
+      ).rows[0]!.n;
+    while ((await blocked()) < 1) await sleep(50);
+    // The six were sent together; the rest of them reach their servers meanwhile.
+    await sleep(300);
 
     if (signal === 'SIGTERM') run.child.kill('SIGTERM');
     else kill(-run.child.pid!, 'SIGINT');
@@ -174,6 +196,7 @@ describe('stopping', () => {
     expect(run.child.exitCode).toBeNull();
     await lock.query('commit');
     await lock.end();
+    locked = false;
     const { code, at } = await run.exited;
     stop = true;
     await Promise.all([...heldCalls, ...clients]);
@@ -223,12 +246,11 @@ describe('stopping', () => {
 });
 
 describe('failing to start', () => {
-  /** Fails within 10 s, exit code not 0, its output naming what to change, nothing left behind. */
+  /** Fails within 10 s (after the build), exit code not 0, its output naming what to change, nothing left behind. */
   async function expectFailure(env: Record<string, string>, says: string | RegExp, dataDir: string) {
     const run = start({ DATA_DIR: dataDir, ...env });
-    const begun = performance.now();
     const { code, at } = await run.exited;
-    expect(at - begun).toBeLessThan(10_000);
+    expect(at - run.supervisorStartedAfter()).toBeLessThan(10_000);
     expect(code, run.output()).not.toBe(0);
     expect(run.output()).toMatch(says);
     expectNothingLeft(run, dataDir);

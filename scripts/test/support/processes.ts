@@ -100,7 +100,15 @@ export interface PnpmStart {
   exited: Promise<{ code: number | null; at: number }>;
   /** Every process seen under it so far. */
   seen: Map<number, Proc>;
+  /**
+   * A moment (performance.now()) before the supervisor started, after the build: how long
+   * `pnpm start` takes to fail or stop, not to build, is what its tests time.
+   */
+  supervisorStartedAfter(): number;
 }
+
+/** The supervisor once `pnpm start`'s shell has exec'ed it (before that, the shell's command line names it too). */
+const isSupervisor = (p: Proc) => p.cmdline.includes('scripts/start.ts') && !p.cmdline.includes(' build ');
 
 /**
  * `pnpm start`, exactly as a person runs it, in a process group of its own (as a shell gives a
@@ -118,9 +126,15 @@ export function pnpmStart(env: Record<string, string>): PnpmStart {
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const seen = new Map<number, Proc>();
+  let beforeSupervisor = performance.now();
+  let supervisorSeen = false;
   const watch = setInterval(() => {
-    for (const p of descendantsOf(child.pid!)) seen.set(p.pid, p);
-  }, 200);
+    const polled = performance.now();
+    const procs = descendantsOf(child.pid!);
+    for (const p of procs) seen.set(p.pid, p);
+    supervisorSeen ||= procs.some(isSupervisor);
+    if (!supervisorSeen) beforeSupervisor = polled;
+  }, 100);
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
     child.once('exit', (code) => {
       clearInterval(watch);
@@ -142,5 +156,5 @@ export function pnpmStart(env: Record<string, string>): PnpmStart {
   });
   // Awaited by the tests that expect it; a run that is meant to fail leaves it alone.
   up.catch(() => undefined);
-  return { child, output: () => output, up, exited, seen };
+  return { child, output: () => output, up, exited, seen, supervisorStartedAfter: () => beforeSupervisor };
 }
