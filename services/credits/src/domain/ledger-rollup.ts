@@ -40,7 +40,7 @@ export async function foldLedger(em: EntityManager, chunkRows = FOLD_CHUNK_ROWS)
   for (;;) {
     let step;
     try {
-      step = await transaction(em, (sql) => foldChunk(sql, size));
+      step = await transaction(em, (sql) => foldChunk(em, sql, size));
     } catch (error) {
       if (databaseFailureOf(error) !== 'timeout' || size <= MIN_CHUNK_ROWS) throw error;
       size = Math.max(MIN_CHUNK_ROWS, Math.floor(size / 2));
@@ -51,7 +51,7 @@ export async function foldLedger(em: EntityManager, chunkRows = FOLD_CHUNK_ROWS)
   }
 }
 
-async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: number; done: boolean; markMoved: boolean }> {
+async function foldChunk(em: EntityManager, sql: Query, chunkRows: number): Promise<{ folded: number; done: boolean; markMoved: boolean }> {
   const [state] = await sql<{ folded_through: string; pending_through: string; pending_xmax: string }>(
     `select folded_through, pending_through, pending_xmax::text from ledger_rollup_state where id = 1 for update skip locked`,
     [],
@@ -67,7 +67,7 @@ async function foldChunk(sql: Query, chunkRows: number): Promise<{ folded: numbe
   }
 
   // Caught up with the mark: set the next one.
-  const mark = await readMark(sql);
+  const mark = await readMark(em);
   await sql(`update ledger_rollup_state set pending_through = $1, pending_xmax = $2::xid8 where id = 1`, [mark.through, mark.xmax]);
   return { folded: 0, done: true, markMoved: mark.through !== state.pending_through };
 }

@@ -38,7 +38,7 @@ export function fanOut(em: EntityManager): Promise<boolean> {
     const after = BigInt(cursor.delivered_through);
     const through = BigInt(cursor.pending_through);
     if (after >= through) {
-      const mark = await readMark(sql);
+      const mark = await readMark(em);
       // Nothing new: no write, so an idle service does not churn the cursor row every poll.
       if (mark.through === cursor.pending_through) return true;
       await sql(`update event_cursors set pending_through = $1, pending_xmax = $2::xid8 where name = 'webhooks'`, [mark.through, mark.xmax]);

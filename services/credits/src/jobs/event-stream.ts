@@ -46,7 +46,7 @@ export function startEventStream(orm: MikroORM, log: Logger, pollMs: number): Ev
   const ready = new Promise<void>((resolve) => (firstSettled = resolve));
 
   async function poll(): Promise<void> {
-    pending ??= await readMark(sql);
+    pending ??= await readMark(orm.em.fork());
     if (!(await isSettled(sql, pending.xmax))) return;
     const through = BigInt(pending.through);
     if (delivered === null) {
@@ -59,7 +59,7 @@ export function startEventStream(orm: MikroORM, log: Logger, pollMs: number): Ev
       delivered = events.length < CHUNK ? through : BigInt(events.at(-1)!.id);
     }
     delivered = through;
-    pending = await readMark(sql);
+    pending = await readMark(orm.em.fork());
   }
 
   const loop = (async () => {
