@@ -118,25 +118,30 @@ export interface AttemptOutcome {
 }
 
 /**
- * Records an attempt and ends its lease: succeeded, pending again after the schedule's wait
- * (scaled by `backoffScale`, which tests shrink), or failed after the last attempt.
+ * Records a round's attempts, one statement for all, and ends their leases: each succeeded,
+ * pending again after the schedule's wait (scaled by `backoffScale`, which tests shrink), or
+ * failed after the last attempt. Returns each one's status, in order.
  */
-export async function recordAttempt(
+export async function recordAttempts(
   em: EntityManager,
-  delivery: ClaimedDelivery,
-  outcome: AttemptOutcome,
+  attempts: { delivery: ClaimedDelivery; outcome: AttemptOutcome }[],
   backoffScale: number,
-): Promise<'succeeded' | 'pending' | 'failed'> {
-  const last = delivery.attempts > RETRY_DELAYS_S.length;
-  const delayS = last || outcome.ok ? null : RETRY_DELAYS_S[delivery.attempts - 1]! * backoffScale * (0.8 + Math.random() * 0.4);
-  const status = outcome.ok ? 'succeeded' : last ? 'failed' : 'pending';
+): Promise<('succeeded' | 'pending' | 'failed')[]> {
+  const rows = attempts.map(({ delivery, outcome }) => {
+    const last = delivery.attempts > RETRY_DELAYS_S.length;
+    const delayS = last || outcome.ok ? null : RETRY_DELAYS_S[delivery.attempts - 1]! * backoffScale * (0.8 + Math.random() * 0.4);
+    const status = outcome.ok ? ('succeeded' as const) : last ? ('failed' as const) : ('pending' as const);
+    return { id: delivery.id, status, httpStatus: outcome.status, error: outcome.error, delayS };
+  });
+  if (rows.length === 0) return [];
   await query(
     em,
-    `update webhook_deliveries set status = $2, last_status = $3, last_error = $4, lease_until = null,
-            next_attempt_at = case when $5::float8 is null then null else now() + make_interval(secs => $5::float8) end,
-            finished_at = case when $2 = 'pending' then null else now() end
-      where id = $1`,
-    [delivery.id, status, outcome.status, outcome.error, delayS],
+    `update webhook_deliveries d set status = a.status, last_status = a.http_status, last_error = a.error, lease_until = null,
+            next_attempt_at = case when a.delay_s is null then null else now() + make_interval(secs => a.delay_s) end,
+            finished_at = case when a.status = 'pending' then null else now() end
+       from unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::float8[]) as a(id, status, http_status, error, delay_s)
+      where d.id = a.id`,
+    [rows.map((r) => r.id), rows.map((r) => r.status), rows.map((r) => r.httpStatus), rows.map((r) => r.error), rows.map((r) => r.delayS)],
   );
-  return status;
+  return rows.map((r) => r.status);
 }

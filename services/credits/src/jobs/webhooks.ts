@@ -2,11 +2,11 @@ import type { Logger } from '@credits/runtime';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookSettings } from '../config';
 import type { MikroORM } from '../db/orm';
-import { type AttemptOutcome, type ClaimedDelivery, claimDue, fanOut, recordAttempt } from '../domain/webhook-deliveries';
+import { type AttemptOutcome, type ClaimedDelivery, claimDue, fanOut, recordAttempts } from '../domain/webhook-deliveries';
 import { urlRefusal } from '../domain/webhook-url';
 
-/** Deliveries one replica sends at once. */
-const CLAIM = 20;
+/** Deliveries one replica sends at once (and records in one statement). */
+const CLAIM = 50;
 
 export interface WebhookJob {
   /** One fan-out and one round of deliveries (tests drive it). */
@@ -55,17 +55,16 @@ export function startWebhookJob(orm: MikroORM, log: Logger, settings: WebhookSet
   };
 }
 
-/** Leases and sends the due deliveries; returns how many it claimed. */
+/** Leases and sends the due deliveries, then records every outcome at once; returns how many it claimed. */
 async function deliverDue(orm: MikroORM, log: Logger, settings: WebhookSettings): Promise<number> {
   const claimed = await claimDue(orm.em.fork(), CLAIM);
-  await Promise.all(claimed.map((delivery) => attempt(orm, log, settings, delivery)));
+  const attempts = await Promise.all(claimed.map(async (delivery) => ({ delivery, outcome: await send(delivery, settings) })));
+  const statuses = await recordAttempts(orm.em.fork(), attempts, settings.backoffScale);
+  for (const [i, status] of statuses.entries()) {
+    const { delivery, outcome } = attempts[i]!;
+    if (status === 'failed') log.warn({ deliveryId: Number(delivery.id), url: delivery.url, error: outcome.error }, 'webhook delivery failed after its last attempt');
+  }
   return claimed.length;
-}
-
-async function attempt(orm: MikroORM, log: Logger, settings: WebhookSettings, delivery: ClaimedDelivery): Promise<void> {
-  const outcome = await send(delivery, settings);
-  const status = await recordAttempt(orm.em.fork(), delivery, outcome, settings.backoffScale);
-  if (status === 'failed') log.warn({ deliveryId: Number(delivery.id), url: delivery.url, error: outcome.error }, 'webhook delivery failed after its last attempt');
 }
 
 /** Signs (Standard Webhooks) and posts one attempt. */
