@@ -79,6 +79,8 @@ export const startService = (databaseUrl: string, env: Record<string, string> = 
     ADMIN_API_KEY: ADMIN_KEY,
     DAILY_GRANT_ENABLED: 'false',
     DB_POOL_SIZE: '20',
+    // The events bench's webhook receiver is on loopback.
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
     ...env,
   }, nodeArgs);
 

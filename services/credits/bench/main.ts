@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { createCreditsClient } from '@credits/client';
 import { bucketScenarios } from './buckets';
 import { writeChart } from './chart';
+import { eventScenarios } from './events';
 import { grantScenarios } from './grant';
 import { holdScenarios } from './holds';
 import { ADMIN_KEY, startDatabase, startService, seedUsers } from './harness';
@@ -21,8 +22,8 @@ import { usageScenarios } from './usage';
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, users: { type: 'string' }, only: { type: 'string' }, 'log-level': { type: 'string' }, 'ledger-rows': { type: 'string' } },
 });
-/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, holds, records, stats); all by default. */
-const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'holds', 'records', 'stats']);
+/** `--only ledger,usage`: some of the groups (ledger, rest, usage, grant, buckets, holds, events, records, stats); all by default. */
+const only = new Set(values.only?.split(',') ?? ['ledger', 'rest', 'usage', 'grant', 'buckets', 'holds', 'events', 'records', 'stats']);
 /** The service runs as shipped (`info`); `--log-level warn` shows what the log lines cost. */
 const logLevel = values['log-level'];
 const quick = values.quick;
@@ -61,6 +62,7 @@ try {
     grant: () => grantScenarios({ ...sdk, callers }),
     buckets: () => bucketScenarios({ ...sdk, callers, bucketsToExpire: quick ? 100_000 : 1_000_000 }),
     holds: () => holdScenarios({ ...sdk, callers }),
+    events: () => eventScenarios({ ...sdk, callers }),
     records: () =>
       recordsScenarios({ clusterUrl: database.url, admin, creditsUrl: service!.url, people: quick ? 50_000 : 1_000_000, callers: 8, seconds }),
     stats: () => statsScenarios({ ...sdk, ledgerRows, callers }),
