@@ -8,6 +8,7 @@ import { SchemaChangesPage } from './pages/schema-changes';
 import { SignInPage } from './pages/sign-in';
 import { MePage, UserPage } from './pages/user';
 import { UsersPage } from './pages/users';
+import { WebhooksPage } from './pages/webhooks';
 
 interface Page {
   path: string;
@@ -22,7 +23,7 @@ const operator = (s: Session) => s.operator;
 const admin = (s: Session) => s.admin;
 
 /**
- * Every page, one per area, with who sees it. A new area (buckets, holds, webhooks) is a page
+ * Every page, one per area, with who sees it. A new area (buckets, holds) is a page
  * file and a line here.
  */
 const PAGES: Page[] = [
@@ -31,6 +32,7 @@ const PAGES: Page[] = [
   { path: '/users/:id', component: UserPage as Page['component'], for: operator },
   { path: '/api-keys', nav: 'API keys', component: ApiKeysPage, for: admin },
   { path: '/programs', nav: 'Programs', component: ProgramsPage, for: admin },
+  { path: '/webhooks', nav: 'Webhooks', component: WebhooksPage, for: admin },
   { path: '/schema', nav: 'Schema changes', component: SchemaChangesPage, for: admin },
   { path: '/me', nav: 'My credits', component: MePage, for: (s) => s.who.kind === 'user' },
 ];

@@ -51,3 +51,29 @@ export function Field({
     </div>
   );
 }
+
+/**
+ * Checkboxes sent under one name (every checked value), with the service's refusal of the set
+ * beside them: a group has no control of its own, so each box is marked invalid and described by
+ * it (the first takes the focus).
+ */
+export function ChoicesField({ name, legend, options }: { name: string; legend: string; options: readonly string[] }) {
+  const id = useId();
+  const error = useContext(FieldErrors)[name];
+  const invalid = error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {};
+  return (
+    <fieldset className="field">
+      <legend>{legend}</legend>
+      {options.map((option) => (
+        <label key={option} className="inline">
+          <input type="checkbox" name={name} value={option} {...invalid} /> {option}
+        </label>
+      ))}
+      {error && (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      )}
+    </fieldset>
+  );
+}

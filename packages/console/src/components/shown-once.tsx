@@ -1,9 +1,9 @@
-/** A new key, shown the one time it can be. */
-export function ShownOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+/** A new secret (`what`: an API key, an endpoint's signing secret), shown the one time it can be. */
+export function ShownOnce({ secret, what = 'key', onDone }: { secret: string; what?: string; onDone: () => void }) {
   return (
     <div className="callout" role="status">
       <p>
-        <strong>The new key, shown only now:</strong> copy it somewhere safe.
+        <strong>The new {what}, shown only now:</strong> copy it somewhere safe.
       </p>
       <code data-testid="new-key">{secret}</code>
       <div className="buttons">

@@ -22,5 +22,9 @@ export function formatFromNow(d: Date, now: number): string {
 /** YYYY-MM-DD of a UTC day, `n` days before today. */
 export const utcDaysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
+/** What a webhook's receiver last said: the error its delivery recorded, or the status it answered. */
+export const formatLastAnswer = (d: { lastError: string | null; lastStatus: number | null }) =>
+  d.lastError ?? (d.lastStatus === null ? '—' : `answered ${d.lastStatus}`);
+
 /** The message of any failure, for an alert. */
 export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -23,5 +23,7 @@ export function queries(c: CreditsClient) {
     programs: () => queryOptions({ queryKey: ['programs.list'], queryFn: () => c.programs.list.query() }),
     apiKeys: (i: In['apiKeys']['list']) => queryOptions({ queryKey: ['apiKeys.list', i], queryFn: () => c.apiKeys.list.query(i) }),
     schemaHistory: (i: In['schema']['history']) => queryOptions({ queryKey: ['schema.history', i], queryFn: () => c.schema.history.query(i) }),
+    webhooks: () => queryOptions({ queryKey: ['webhooks.list'], queryFn: () => c.webhooks.list.query() }),
+    deliveries: (i: In['webhooks']['deliveries']) => queryOptions({ queryKey: ['webhooks.deliveries', i], queryFn: () => c.webhooks.deliveries.query(i) }),
   };
 }

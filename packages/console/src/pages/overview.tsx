@@ -4,13 +4,14 @@ import { Link } from 'wouter';
 import { DayChart, PALETTE } from '../components/chart';
 import { GrantRunsTable } from '../components/grant-runs';
 import { QueryStatus } from '../components/status';
+import { WebhookFailures } from '../components/webhook-failures';
 import { useSession } from '../lib/api';
 import { formatCredits, formatTime, utcDaysAgo } from '../lib/format';
 import { queries } from '../lib/queries';
 
 const PRESETS = [7, 30, 90, 365];
 
-/** Where the credits went: per day over a range, who consumed most, and the latest grant runs. */
+/** Where the credits went: per day over a range, who consumed most, the latest grant runs, and failed webhooks. */
 export function OverviewPage() {
   const { client, admin } = useSession();
   const [range, setRange] = useState({ from: utcDaysAgo(29), to: utcDaysAgo(0) });
@@ -100,6 +101,7 @@ export function OverviewPage() {
           {runs.data && <GrantRunsTable runs={runs.data} />}
         </section>
       )}
+      {admin && <WebhookFailures />}
     </>
   );
 }

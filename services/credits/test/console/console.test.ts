@@ -3,6 +3,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, launchBrowser } from '../support/browser';
+import { startReceiver } from '../support/events';
 import { seedUsers } from '../support/seed';
 import { startTestService, TEST_ADMIN_KEY, type TestService, testConfig } from '../support/service';
 
@@ -11,7 +12,8 @@ import { startTestService, TEST_ADMIN_KEY, type TestService, testConfig } from '
  * them up and sees the balance and the charts move; a revoked key is refused at its next request;
  * a user sees only itself; a double-clicked recharge charges once; buckets and their expiry on a
  * user's page; grant programs created, refused field by field, run (and followed while running),
- * edited and removed; no page has a serious or critical accessibility violation.
+ * edited and removed; webhook endpoints added (the secret shown once), their deliveries followed,
+ * a failed one redelivered; no page has a serious or critical accessibility violation.
  */
 
 let service: TestService;
@@ -19,8 +21,8 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
 describeInBrowser('the console in a browser', () => {
   beforeAll(async () => {
-    // The rollups folded as in production, every half second.
-    service = await startTestService({ ledgerRollupIntervalMs: 500 });
+    // The rollups folded as in production, every half second; a webhook's eight attempts in about ten seconds, not 27 hours.
+    service = await startTestService({ ledgerRollupIntervalMs: 500, webhooks: { ...testConfig().webhooks, backoffScale: 0.0001 } });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -304,6 +306,96 @@ describeInBrowser('the console in a browser', () => {
     await page.close();
   });
 
+  it('an admin adds a webhook endpoint, sees its secret once and its deliveries, and redelivers one that failed', async () => {
+    let secret = '';
+    let failing = false;
+    const receiver = await startReceiver(
+      () => secret,
+      () => (failing ? 500 : 204),
+    );
+    const user = await service.newUser();
+    const page = await signedIn(TEST_ADMIN_KEY);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('URL').fill(receiver.url);
+    await dialog.getByLabel('Description (optional)').fill('console test');
+    // No event chosen: refused beside the events, the first of which takes the focus.
+    await dialog.getByRole('button', { name: 'Create endpoint' }).click();
+    const transactions = dialog.getByLabel('transaction.created');
+    await expect.poll(() => transactions.getAttribute('aria-invalid')).toBe('true');
+    expect(await transactions.evaluate((input) => input === document.activeElement)).toBe(true);
+    await transactions.check();
+    await dialog.getByRole('button', { name: 'Create endpoint' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    secret = (await page.getByTestId('new-key').textContent())!;
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByText(secret).count()).toBe(0); // shown once: nowhere on the page now
+    const [endpoint] = (await service.caller().webhooks.list()).filter((e) => e.url === receiver.url);
+    const id = endpoint!.endpointId;
+    const endpointRow = row(page, 'Webhook endpoints', new RegExp(`^#${id}(?!\\d)`));
+    expect(await endpointRow.getByRole('cell').allTextContents().then((cells) => cells.slice(0, 5))).toEqual([`#${id}`, receiver.url, 'transaction.created', 'console test', 'enabled']);
+    await endpointRow.getByRole('link', { name: `Deliveries to #${id}` }).click();
+    await page.getByText('No deliveries.').waitFor();
+
+    // A recharge: delivered, and the list follows without a reload.
+    await service.caller().credits.recharge({ userId: user.id, amount: 5 });
+    const deliveries = page.getByRole('table', { name: 'Deliveries' }).locator('tbody tr');
+    const statuses = () => deliveries.locator('td:nth-child(4)').allTextContents();
+    await expect.poll(statuses, { timeout: 15_000 }).toEqual(['succeeded']);
+    expect(receiver.byId.size).toBe(1);
+
+    // The receiver fails every attempt: after the last, the delivery is failed.
+    failing = true;
+    await service.caller().credits.recharge({ userId: user.id, amount: 1 });
+    await page.getByLabel('Status').selectOption('failed');
+    await expect.poll(statuses, { timeout: 45_000 }).toEqual(['failed']);
+    expect(await deliveries.first().getByRole('cell').allTextContents().then((cells) => cells.slice(2, 6))).toEqual([`#${user.id}`, 'failed', '8', 'answered 500']);
+
+    // The overview says so, and links to the endpoint's failed deliveries.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const failures = page.getByRole('region', { name: 'Webhook failures' });
+    await expect.poll(() => failures.getByTestId('webhook-failures').textContent()).toBe('Failed after their last attempt: 1');
+    await failures.getByRole('link', { name: `transaction.created for user #${user.id} to endpoint #${id}` }).click();
+    await expect.poll(statuses).toEqual(['failed']);
+    expect(await page.getByLabel('Status').inputValue()).toBe('failed');
+
+    // Redelivered once the receiver answers again: delivered.
+    failing = false;
+    await deliveries.first().getByRole('button', { name: /^Redeliver #/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByLabel('Status').selectOption('');
+    await expect.poll(statuses, { timeout: 15_000 }).toEqual(['succeeded', 'succeeded']);
+    expect(receiver.byId.size).toBe(2);
+    expect(receiver.bad).toEqual([]);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('region', { name: 'Webhook failures' }).getByText('No delivery has failed.').waitFor();
+
+    // A rotated secret is shown once too; disabled, the endpoint stays listed.
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await endpointRow.getByRole('button', { name: `Rotate the secret of endpoint #${id}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    await expect.poll(() => page.getByTestId('new-key').textContent()).toMatch(/^whsec_/);
+    expect(await page.getByTestId('new-key').textContent()).not.toBe(secret);
+    await endpointRow.getByRole('button', { name: `Disable endpoint #${id}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => endpointRow.getByRole('cell').nth(4).textContent()).toBe('disabled');
+    expect((await service.caller().webhooks.list()).find((e) => e.endpointId === id)?.enabled).toBe(false);
+
+    // Another endpoint, removed behind its confirmation.
+    const other = await service.caller().webhooks.create({ url: `${receiver.url}/other`, events: ['balance.low'] });
+    await page.reload();
+    await page.getByRole('button', { name: `Remove endpoint #${other.endpointId}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: `Remove endpoint #${other.endpointId}` }).waitFor({ state: 'detached' });
+    expect((await service.caller().webhooks.list()).map((e) => e.endpointId)).toEqual([id]);
+    await page.close();
+    await receiver.close();
+  });
+
   it('a run longer than a call shows as running, with its progress, until it completes', async () => {
     const slow = await startTestService({ timeouts: { ...testConfig().timeouts, requestTimeoutMs: 2_000 }, dailyGrant: { ...testConfig().dailyGrant, enabled: false, chunkSize: 1 } });
     try {
@@ -354,6 +446,8 @@ describeInBrowser('the console in a browser', () => {
     // Buckets that expire, so the user pages draw the timeline.
     await service.caller().credits.recharge({ userId: grace.id, amount: 5, category: 'promotional', expiresAt: new Date(Date.now() + 5 * 86_400_000) });
     await service.caller().credits.recharge({ userId: grace.id, amount: 2, category: 'promotional', priority: 10, expiresAt: new Date(Date.now() + 12 * 86_400_000) });
+    // The endpoint the webhooks test left, with its deliveries: the webhooks page draws both tables.
+    const [webhook] = await service.caller().webhooks.list();
 
     const check = async (page: Page, where: string) => {
       const { violations } = await new AxeBuilder({ page }).analyze();
@@ -374,6 +468,7 @@ describeInBrowser('the console in a browser', () => {
       [`/console/users/${grace.id}`, 'Grace Hopper'],
       ['/console/api-keys', 'API keys'],
       ['/console/programs', 'Programs'],
+      [`/console/webhooks?endpoint=${webhook!.endpointId}`, 'Webhooks'],
       ['/console/schema', 'Schema changes'],
     ];
     for (const [address, heading] of pages) {
@@ -401,6 +496,13 @@ describeInBrowser('the console in a browser', () => {
     await dialog.getByRole('button', { name: 'Create program' }).click();
     await dialog.getByLabel('Schedule (cron, UTC)').and(admin.locator('[aria-invalid="true"]')).waitFor();
     await check(admin, 'program dialog with a field error');
+    // The events of a new endpoint refused as a group.
+    await admin.goto(`${service.url}/console/webhooks`);
+    await admin.getByRole('button', { name: 'New endpoint' }).click();
+    await dialog.getByLabel('URL').fill('https://example.com/hook');
+    await dialog.getByRole('button', { name: 'Create endpoint' }).click();
+    await dialog.getByLabel('transaction.created').and(admin.locator('[aria-invalid="true"]')).waitFor();
+    await check(admin, 'webhook dialog with a field error');
     await admin.close();
 
     const user = await signedIn(userKey.key);
