@@ -1,6 +1,6 @@
 import { createCreditsClient } from '@credits/client';
 import { EVENT_TYPES } from '@credits/contract';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { collect, startReceiver, until } from '../support/events';
 import { freePort } from '../support/ports';
 import { startServiceProcess } from '../support/process';
@@ -30,6 +30,12 @@ describe('events across replicas and crashes', () => {
     const mark = BigInt((await first.sql<{ m: string }>(`select coalesce(max(id), 0)::text as m from credit_transactions`))[0]!.m);
 
     let second = await startServiceProcess(env);
+    // Whatever the outcome: a failed run must not leave a replica running for the next test.
+    onTestFinished(async () => {
+      await second.stop('SIGKILL');
+      await receiver.close();
+      await first.close();
+    });
     const clients = () => [first.client({ retry: { retries: 10 } }), createCreditsClient({ url: second.url, apiKey: TEST_ADMIN_KEY, retry: { retries: 10 } })];
     // Subscribers on both replicas, one per user per replica; the killed replica's reconnect with their last id.
     const streams = users.flatMap((user) => [collect(first.client(), user.id, mark.toString()), collect(createCreditsClient({ url: second.url, apiKey: TEST_ADMIN_KEY }), user.id, mark.toString())]);
@@ -89,8 +95,5 @@ describe('events across replicas and crashes', () => {
       }
     }
     for (const s of streams) s.stop();
-    await second.stop();
-    await receiver.close();
-    await first.close();
   });
 });

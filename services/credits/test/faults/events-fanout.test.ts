@@ -1,5 +1,5 @@
 import { createCreditsClient } from '@credits/client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { collect, until } from '../support/events';
 import { startServiceProcess } from '../support/process';
 import { startTestService, TEST_ADMIN_KEY } from '../support/service';
@@ -12,6 +12,11 @@ describe('the live stream at scale', () => {
   it(`${USERS * SUBSCRIBERS_PER_USER} SSE subscribers over two replicas: each gets every event of its user, in order; one that reconnects with lastEventId misses nothing and repeats nothing`, { timeout: 300_000 }, async () => {
     const first = await startTestService();
     const second = await startServiceProcess({ DATABASE_URL: first.databaseUrl, ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'warn', DAILY_GRANT_ENABLED: 'false' });
+    // Whatever the outcome: a failed run must not leave a replica running for the next test.
+    onTestFinished(async () => {
+      await second.stop('SIGKILL');
+      await first.close();
+    });
     const replicas = [first.client({ retry: { retries: 5 } }), createCreditsClient({ url: second.url, apiKey: TEST_ADMIN_KEY, retry: { retries: 5 } })];
     const users = await Promise.all(Array.from({ length: USERS }, () => first.newUser({ balance: 50 })));
     for (const user of users.slice(0, USERS / 2)) await replicas[0]!.alerts.set.mutate({ userId: user.id, lowBalance: 40 });
@@ -71,7 +76,5 @@ describe('the live stream at scale', () => {
       expect(stream.events.length + (r < 0 ? 0 : resumed[r]!.events.length)).toBe(expectedOf(stream.user.id).length);
     }
     for (const stream of [...streams, ...resumed]) stream.stop();
-    await second.stop();
-    await first.close();
   });
 });
