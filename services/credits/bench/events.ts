@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { CreditsClient } from '@credits/client';
 import { EVENT_TYPES } from '@credits/contract';
 import type pg from 'pg';
-import { drive, type Latencies } from './harness';
+import { drive, type Latencies, quantile } from './harness';
 import { compare, type Scenario } from './report';
 
 /**
@@ -101,11 +101,6 @@ export async function eventScenarios(opts: {
     compare(`consume, ${subscribers} subscribers connected`, callers, streamOn, off, rssMb(), 'baseline: no subscribers, no webhooks, before and after'),
     compare('consume, subscribers and a webhook for every event', callers, on, off, rssMb(), `baseline: off, before and after; ${owed[0]!.n} webhooks delivered ${drainSeconds.toFixed(1)} s after the window`),
   ];
-}
-
-function quantile(samples: number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 /** Starts `op(n)` `rate` times a second for `seconds`, without waiting for one to end before the next. */

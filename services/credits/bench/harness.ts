@@ -161,9 +161,13 @@ export async function drive(concurrency: number, op: (i: number) => Promise<unkn
   );
   await stop;
   const seconds = (performance.now() - started) / 1000;
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
-  return { ops: samples.length, seconds, p50: at(0.5), p99: at(0.99) };
+  return { ops: samples.length, seconds, p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+}
+
+/** The `q` quantile of latencies in ms (NaN for none). */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 export const ms = (started: number) => performance.now() - started;
