@@ -1,6 +1,5 @@
-import type { CreditsClient } from '@credits/client';
 import type pg from 'pg';
-import { drive, ms, untilCompleted } from './harness';
+import { drive, ms, type SdkBench, untilCompleted } from './harness';
 import { RAW } from './ledger';
 import { compare, type Scenario } from './report';
 
@@ -10,16 +9,7 @@ import { compare, type Scenario } from './report';
  * run; and the expiry sweeper writing off `bucketsToExpire` buckets, beside the smallest correct
  * SQL for the same effect, with consumes running through it.
  */
-export async function bucketScenarios(opts: {
-  pool: pg.Pool;
-  client: CreditsClient;
-  admin: CreditsClient;
-  users: number;
-  callers: number;
-  seconds: number;
-  bucketsToExpire: number;
-  rssMb: () => number;
-}): Promise<Scenario[]> {
+export async function bucketScenarios(opts: SdkBench & { bucketsToExpire: number }): Promise<Scenario[]> {
   const { pool, client, admin, users, callers, seconds, bucketsToExpire, rssMb } = opts;
   const half = Math.floor(users / 2);
   const settle = () => pool.query('vacuum analyze credits, credit_transactions, credit_buckets');

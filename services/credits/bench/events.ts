@@ -1,9 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CreditsClient } from '@credits/client';
 import { EVENT_TYPES } from '@credits/contract';
-import type pg from 'pg';
-import { drive, type Latencies, quantile } from './harness';
+import { drive, type Latencies, quantile, type SdkBench } from './harness';
 import { compare, type Scenario } from './report';
 
 /**
@@ -15,15 +13,7 @@ import { compare, type Scenario } from './report';
  *   endpoint taking every event, its receiver in this process) against off, before and after, in
  *   the same run (target: at least 0.85x).
  */
-export async function eventScenarios(opts: {
-  pool: pg.Pool;
-  client: CreditsClient;
-  admin: CreditsClient;
-  users: number;
-  callers: number;
-  seconds: number;
-  rssMb: () => number;
-}): Promise<Scenario[]> {
+export async function eventScenarios(opts: SdkBench): Promise<Scenario[]> {
   const { pool, client, admin, users, callers, seconds, rssMb } = opts;
   const subscribers = Math.min(500, users);
   const rate = 500;

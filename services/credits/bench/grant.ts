@@ -1,6 +1,4 @@
-import type { CreditsClient } from '@credits/client';
-import type pg from 'pg';
-import { drive, ms, untilCompleted } from './harness';
+import { drive, ms, type SdkBench, untilCompleted } from './harness';
 import { compare, type Scenario } from './report';
 
 /**
@@ -9,16 +7,7 @@ import { compare, type Scenario } from './report';
  * every ledger row), the repeat run of a day already done, and what a grant in progress does to
  * consume latency.
  */
-export async function grantScenarios(opts: {
-  pool: pg.Pool;
-  client: CreditsClient;
-  /** For the grant calls: unbatched, so no consume shares an HTTP request (and its wait) with a grant. */
-  admin: CreditsClient;
-  users: number;
-  callers: number;
-  seconds: number;
-  rssMb: () => number;
-}): Promise<Scenario[]> {
+export async function grantScenarios(opts: SdkBench): Promise<Scenario[]> {
   const { pool, client, admin, users, callers, seconds, rssMb } = opts;
   const randomUser = () => 1 + Math.floor(Math.random() * users);
   const consume = () => client.credits.consume.mutate({ userId: randomUser(), amount: 0.01 });

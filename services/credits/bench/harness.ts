@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { CreditsClient } from '@credits/client';
 import pg from 'pg';
 import { createLogger, startEmbeddedPostgres } from '@credits/runtime';
 import { openDatabase } from '../src/db/orm';
@@ -130,6 +131,19 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** What a group of SDK scenarios gets from the bench: the database, the service's clients, the load's size. */
+export interface SdkBench {
+  pool: pg.Pool;
+  /** Batching on, as the SDK's users get it. */
+  client: CreditsClient;
+  /** Unbatched: set-up and control calls, one per request. */
+  admin: CreditsClient;
+  users: number;
+  callers: number;
+  seconds: number;
+  rssMb: () => number;
 }
 
 export interface Latencies {
