@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startReceiver, until } from './support/events';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from './support/service';
@@ -162,6 +164,31 @@ describe('webhooks', () => {
     await until(() => receiver.byId.size === 1, 30_000, 'redelivered');
     expect([...receiver.byId.keys()]).toEqual([`evt_${failed!.eventId}`]);
     await receiver.close();
+  });
+
+  it('does not follow a redirect, and records a receiver that is gone, each as a failed attempt', async () => {
+    let secret = '';
+    const target = await startReceiver(() => secret);
+    const redirecting = http.createServer((_req, res) => res.writeHead(302, { location: target.url }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const gone = http.createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/hook`;
+    await new Promise((resolve) => gone.close(resolve));
+    const c = service.client();
+    const moved = await c.webhooks.create.mutate({ url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook`, events: ['balance.depleted'] });
+    secret = moved.secret;
+    const closed = await c.webhooks.create.mutate({ url: goneUrl, events: ['balance.depleted'] });
+    const user = await service.newUser({ balance: 1 });
+    await c.credits.consume.mutate({ userId: user.id, amount: 1 });
+    const first = async (endpointId: number) => (await c.webhooks.deliveries.query({ endpointId })).items[0];
+    await until(async () => (await first(moved.endpointId))?.attempts === 1 && (await first(closed.endpointId))?.attempts === 1, 10_000, 'first attempts');
+    expect(await first(moved.endpointId)).toMatchObject({ status: 'pending', lastStatus: 302, lastError: 'answered 302' });
+    expect(await first(closed.endpointId)).toMatchObject({ status: 'pending', lastStatus: null, lastError: expect.stringMatching(/^connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
+    expect(target.byId.size).toBe(0);
+    for (const endpoint of [moved, closed]) await c.webhooks.remove.mutate({ endpointId: endpoint.endpointId });
+    await new Promise((resolve) => redirecting.close(resolve));
+    await target.close();
   });
 
   it('refuses endpoints on private addresses unless allowed, and input it cannot use', async () => {

@@ -4,6 +4,7 @@ import type { WebhookSettings } from '../config';
 import type { MikroORM } from '../db/orm';
 import { type AttemptOutcome, type ClaimedDelivery, claimDue, fanOut, recordAttempts } from '../domain/webhook-deliveries';
 import { urlRefusal } from '../domain/webhook-url';
+import { post } from './webhook-post';
 
 /** Deliveries one replica sends at once (and records in one statement). */
 const CLAIM = 50;
@@ -73,25 +74,17 @@ async function send(delivery: ClaimedDelivery, settings: WebhookSettings): Promi
   if (refusal) return { ok: false, status: null, error: refusal };
   const id = `evt_${delivery.event_id}`;
   const now = new Date();
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'credits-webhooks/1',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': new Webhook(delivery.secret).sign(id, now, delivery.payload),
+  };
   try {
-    const res = await fetch(delivery.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'credits-webhooks/1',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': new Webhook(delivery.secret).sign(id, now, delivery.payload),
-      },
-      body: delivery.payload,
-      // A redirect could lead anywhere, the refused addresses included: it counts as a failure.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
-    });
-    await res.body?.cancel();
-    return res.ok ? { ok: true, status: res.status, error: null } : { ok: false, status: res.status, error: `answered ${res.status}` };
+    const status = await post(delivery.url, headers, delivery.payload, settings.timeoutMs);
+    return status >= 200 && status < 300 ? { ok: true, status, error: null } : { ok: false, status, error: `answered ${status}` };
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-    return { ok: false, status: null, error: timedOut ? `no answer within ${settings.timeoutMs} ms` : String((error as Error).cause ?? error) };
+    return { ok: false, status: null, error: (error as Error).message };
   }
 }
