@@ -1,3 +1,4 @@
+import { useIsFetching } from '@tanstack/react-query';
 import type { ComponentType } from 'react';
 import { Link, Redirect, Route, Switch, useRoute } from 'wouter';
 import { type Session, useAuth } from './lib/api';
@@ -39,6 +40,7 @@ const PAGES: Page[] = [
 
 export function App() {
   const { session, signOut } = useAuth();
+  const fetching = useIsFetching();
   if (!session) return <SignInPage />;
   const pages = PAGES.filter((p) => p.for(session));
   const home = pages[0]!.path;
@@ -68,7 +70,8 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main id="main">
+      {/* Busy while any read is in flight: assistive technology waits for the page to settle, and so do the browser tests (a page with the balance stream open is never network-idle). */}
+      <main id="main" aria-busy={fetching > 0}>
         <Switch>
           {pages.map((p) => (
             <Route key={p.path} path={p.path} component={p.component} />

@@ -2,7 +2,8 @@
  * The console's screenshots in docs/images/: `pnpm --filter @credits/service screenshots` (after
  * `pnpm --filter @credits/console build`). Starts the service on a throwaway embedded database,
  * seeds 30 days of history through the procedures (users, daily grants, recharges, charged usage,
- * sessions, keys, a schema change), grant programs and a user's expiring buckets, then photographs
+ * sessions, keys, a schema change), grant programs, a user's expiring buckets and a hold, and two webhook
+ * endpoints (one whose receiver fails, with the retries shrunk to seconds), then photographs
  * each page in Chromium.
  */
 import fs from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { query } from '../src/db/sql';
 import { createContextInner } from '../src/trpc/context';
 import { createCaller } from '../src/trpc/router';
 import { launchBrowser } from '../test/support/browser';
+import { startReceiver, until } from '../test/support/events';
 
 const DAYS = 30;
 const ADMIN_KEY = 'screenshots-admin-key-0123456789';
@@ -36,7 +38,7 @@ const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
 const dayOf = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'credits-screenshots-'));
-const config = { ...loadConfig({ PORT: '0', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', LEDGER_ROLLUP_INTERVAL_MS: '0' }), dailyGrant: { ...loadConfig({}).dailyGrant, enabled: false } };
+const config = { ...loadConfig({ PORT: '0', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', LEDGER_ROLLUP_INTERVAL_MS: '0', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_BACKOFF_SCALE: '0.0001' }), dailyGrant: { ...loadConfig({}).dailyGrant, enabled: false } };
 const app = await startApp(config, createLogger('warn'));
 try {
   const em = () => app.deps.orm.em.fork();
@@ -66,7 +68,8 @@ try {
           .catch(() => undefined); // refused for want of credits: that happens too
       }
     }
-    const spread = `($1::date + time '07:00') at time zone 'UTC' + (row_number() over (order by id)) * interval '37 seconds'`;
+    // From 07:00 that day, but never later than now: a bucket moved into the future would not be effective yet.
+    const spread = `least(($1::date + time '07:00') at time zone 'UTC' + (row_number() over (order by id)) * interval '37 seconds', now())`;
     await query(em(), `update credit_transactions t set created_at = s.at from (select id, ${spread} as at from credit_transactions where id > $2) s where t.id = s.id`, [day, ledgerMark]);
     await query(em(), `update usage_records t set created_at = s.at from (select id, ${spread} as at from usage_records where id > $2) s where t.id = s.id`, [day, usageMark]);
     await query(em(), `update credit_buckets t set created_at = s.at, effective_at = s.at from (select id, ${spread} as at from credit_buckets where id > $2) s where t.id = s.id`, [day, bucketMark]);
@@ -90,6 +93,7 @@ try {
   await admin.credits.recharge({ userId: featured.id, amount: 5, category: 'promotional', expiresAt: new Date(Date.now() + 1_000), description: 'trial credits' });
   await new Promise((resolve) => setTimeout(resolve, 1_200));
   await admin.credits.consume({ userId: featured.id, amount: 2.5, description: 'report export' });
+  await admin.credits.hold({ userId: featured.id, amount: 3, ttlSeconds: 3_600, description: 'a long chat reply, in progress' });
 
   await admin.apiKeys.create({ name: 'records service', scope: 'service' });
   await admin.apiKeys.create({ name: 'billing webhooks', scope: 'service' });
@@ -98,6 +102,19 @@ try {
   await admin.schema.addColumn({ table: 'users', column: { name: 'company', type: 'VARCHAR(120)', nullable: true } });
   await admin.schema.createTable({ table: 'invoices', columns: [{ name: 'id', type: 'INT AUTO_INCREMENT PRIMARY KEY' }, { name: 'user_id', type: 'INT' }, { name: 'total', type: 'DECIMAL(12,2)' }] });
   while ((await foldLedger(em())).progressed);
+
+  const secrets = { billing: '', crm: '' };
+  const billing = await startReceiver(() => secrets.billing);
+  const crm = await startReceiver(() => secrets.crm, () => 500);
+  secrets.billing = (await admin.webhooks.create({ url: billing.url, events: ['transaction.created', 'balance.low', 'balance.depleted'], description: 'billing: invoice lines' })).secret;
+  const failing = await admin.webhooks.create({ url: crm.url, events: ['balance.low', 'balance.depleted', 'balance.recovered'], description: 'CRM sync (its receiver is down)' });
+  secrets.crm = failing.secret;
+  await admin.alerts.set({ userId: featured.id, lowBalance: 100 });
+  await admin.credits.consume({ userId: featured.id, amount: 1, description: 'report export' });
+  // Three users spend their last credits: depleted, which the CRM's endpoint is told of (and fails to take).
+  for (const user of users.slice(8, 11)) await admin.credits.consume({ userId: user.id, amount: (await admin.credits.balance({ userId: user.id })).available, description: 'batch export' });
+  const pending = async () => (await admin.webhooks.deliveries({ endpointId: failing.endpointId, status: 'pending' })).items.length;
+  await until(async () => billing.byId.size >= 4 && crm.attempts.size >= 3 && (await pending()) === 0, 60_000, 'the deliveries to end');
 
   await fs.mkdir(out, { recursive: true });
   const browser = await launchBrowser();
@@ -113,7 +130,7 @@ try {
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await page.goto(`${app.url}${address}`);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      await page.waitForLoadState('networkidle');
+      await page.locator('main[aria-busy="false"]').waitFor();
       await before?.(page);
       await page.waitForTimeout(300);
       const to = path.join(out, file);
@@ -140,11 +157,14 @@ try {
       await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
       await page.getByRole('dialog').locator('.field-error').waitFor();
     }, 'window');
+    await shoot(ADMIN_KEY, `/console/webhooks?endpoint=${failing.endpointId}`, 'Webhooks', 'console-webhooks.png');
     await shoot(ADMIN_KEY, '/console/schema', 'Schema changes', 'console-schema.png');
     await shoot(graceKey.key, '/console/me', /^Your credits/, 'console-self-service.png');
   } finally {
     await browser.close();
   }
+  await billing.close();
+  await crm.close();
 } finally {
   await app.close();
   await fs.rm(dataDir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ export function queries(c: CreditsClient) {
     buckets: (i: In['credits']['buckets']) => queryOptions({ queryKey: ['credits.buckets', i], queryFn: () => c.credits.buckets.query(i) }),
     transactions: (i: In['credits']['transactions']) =>
       queryOptions({ queryKey: ['credits.transactions', i], queryFn: () => c.credits.transactions.query(i) }),
+    holds: (i: In['credits']['holds']) => queryOptions({ queryKey: ['credits.holds', i], queryFn: () => c.credits.holds.query(i) }),
     usageStats: (i: In['usage']['stats']) => queryOptions({ queryKey: ['usage.stats', i], queryFn: () => c.usage.stats.query(i) }),
     sessions: (i: In['sessions']['list']) => queryOptions({ queryKey: ['sessions.list', i], queryFn: () => c.sessions.list.query(i) }),
     messages: (i: In['sessions']['messages']) => queryOptions({ queryKey: ['sessions.messages', i], queryFn: () => c.sessions.messages.query(i) }),

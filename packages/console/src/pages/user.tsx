@@ -13,6 +13,7 @@ import { formatCredits, formatFromNow, formatTime, utcDaysAgo } from '../lib/for
 import { queries } from '../lib/queries';
 import { useLiveBalance } from '../lib/use-live-balance';
 import { BucketsSection } from './user-buckets';
+import { HoldsSection } from './user-holds';
 import { LedgerSection } from './user-ledger';
 import { SessionsSection } from './user-sessions';
 
@@ -52,12 +53,18 @@ function UserView({ userId }: { userId: number }) {
           <div className="card-value" data-testid="balance" aria-live="polite">
             {balance.data ? formatCredits(balance.data.balance) : '…'}
           </div>
+          {balance.data && (
+            <div className="small" data-testid="available">
+              Available <strong>{formatCredits(balance.data.available)}</strong> · held <strong>{formatCredits(balance.data.held)}</strong>
+            </div>
+          )}
           <div className="muted small">updated {balance.data ? formatTime(balance.data.updatedAt) : '…'}</div>
           {balance.data && <NextExpiry expiry={balance.data.nextExpiry} now={balance.dataUpdatedAt} />}
         </div>
         {operator && <UserActions userId={userId} />}
       </section>
       <BucketsSection userId={userId} />
+      <HoldsSection userId={userId} />
       <LedgerSection userId={userId} />
       <UsageSection userId={userId} />
       <SessionsSection userId={userId} />

@@ -43,6 +43,9 @@ describeInBrowser('the console in a browser', () => {
     return page;
   }
 
+  /** Every read the page started has answered (`main` is aria-busy while any is in flight). */
+  const settled = (page: Page) => page.locator('main[aria-busy="false"]').waitFor();
+
   const chartTotal = async (page: Page, title: string) =>
     Number(await page.locator('figure.chart', { has: page.locator('figcaption', { hasText: title }) }).getAttribute('data-total'));
 
@@ -121,7 +124,7 @@ describeInBrowser('the console in a browser', () => {
     await ops.close();
   });
 
-  it('a user sees only its own credits, live, and has no way to another user or to a recharge', async () => {
+  it('a user sees only its own credits and holds, live through the stream, and has no way to another user or to a recharge', async () => {
     const other = await service.newUser({ balance: 99 });
     const me = await service.newUser({ balance: 10 });
     const key = await service.caller().apiKeys.create({ name: 'me', scope: 'user', userId: me.id });
@@ -141,10 +144,16 @@ describeInBrowser('the console in a browser', () => {
       expect(await page.getByText(other.email).count()).toBe(0);
       await expect.poll(() => page.getByTestId('balance').textContent()).toBe('10'); // its own, not the other's 99
     }
-    // Spent by a service: the user's page follows without a reload.
-    await page.getByRole('heading', { name: /^Your credits/ }).waitFor();
+    // A hold placed by a service: what it reserves is held, not available.
+    await service.caller().credits.hold({ userId: me.id, amount: 1, description: 'chat reply' });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('available').textContent()).toBe('Available 9 · held 1');
+    await page.getByRole('table', { name: 'Active holds' }).getByRole('cell', { name: 'chat reply' }).waitFor();
+    // Spent by a service: the user's page follows without a reload, through the balance stream (on
+    // its own the page reads the balance again only every 30 s).
     await service.caller().credits.consume({ userId: me.id, amount: 2.5 });
-    await expect.poll(() => page.getByTestId('balance').textContent(), { timeout: 10_000 }).toBe('7.5');
+    await expect.poll(() => page.getByTestId('balance').textContent(), { timeout: 5_000 }).toBe('7.5');
+    expect(await page.getByTestId('available').textContent()).toBe('Available 6.5 · held 1');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key or JWT').waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
@@ -474,7 +483,7 @@ describeInBrowser('the console in a browser', () => {
     for (const [address, heading] of pages) {
       await admin.goto(`${service.url}${address}`);
       await admin.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      await admin.waitForLoadState('networkidle');
+      await settled(admin);
       await check(admin, address);
     }
     // The user page with a session open and a dialog open.
@@ -507,7 +516,7 @@ describeInBrowser('the console in a browser', () => {
 
     const user = await signedIn(userKey.key);
     await user.getByRole('heading', { name: /^Your credits/ }).waitFor();
-    await user.waitForLoadState('networkidle');
+    await settled(user);
     await check(user, 'my credits');
     await user.close();
   });
