@@ -15,7 +15,7 @@ const FOLLOWERS = ['credits.buckets', 'credits.transactions', 'credits.holds', '
 /**
  * A user's balance, kept current while shown through the balance stream (`events.onBalance`, the
  * SDK's subscription over SSE, which reconnects by itself and resumes where it stopped): each
- * committed change of the user reads the balance, its buckets, ledger and holds again.
+ * committed change of the user reads the balance, its buckets, holds, ledger and usage again.
  */
 export function useLiveBalance(userId: number) {
   const { client } = useSession();
